@@ -1,0 +1,210 @@
+// Package config is callrec's one typed configuration tree: defaults,
+// strict YAML decoding (an unknown key is an error), flag overrides and
+// Validate. Each component receives only its own section.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	Log   Log   `yaml:"log"`
+	Media Media `yaml:"media"`
+}
+
+// Log configures the process logger.
+type Log struct {
+	// Level is one of debug, info, warn, error. Zero value: info.
+	Level string `yaml:"level"`
+	// Format is text or json. Zero value: text.
+	Format string `yaml:"format"`
+}
+
+// Media configures the media node (rtpproxy-compatible session manager
+// and RTP relay).
+type Media struct {
+	// Control lists control-protocol listeners: "unix:/path.sock",
+	// "udp:127.0.0.1:22222", "udp6:[::1]:22222". Zero value: one UNIX
+	// socket at /run/callrec/media.sock when run as root, else
+	// $XDG_RUNTIME_DIR or /tmp.
+	Control []string `yaml:"control"`
+	// Listen is the local address RTP sockets bind to. Zero value: 127.0.0.1.
+	Listen string `yaml:"listen"`
+	// Advertise is the address put in replies when it differs from Listen
+	// (behind NAT). Zero value: same as Listen.
+	Advertise string `yaml:"advertise"`
+	// PortMin and PortMax bound the RTP port range (RTP even, RTCP odd).
+	// Zero values: 35000 and 65000.
+	PortMin int `yaml:"port_min"`
+	PortMax int `yaml:"port_max"`
+	// Allocation is "random" (default; unpredictable ports make RTP
+	// injection harder) or "first-free" (the seed's behaviour).
+	Allocation string `yaml:"allocation"`
+	// Timeout ends a session when both sides have been silent this long.
+	// Zero value: 60s.
+	Timeout Duration `yaml:"timeout"`
+	// SetupTimeout ends a session that never saw media and was never
+	// answered within this time. Zero value: 60s.
+	SetupTimeout Duration `yaml:"setup_timeout"`
+	// RelatchWindow is how long after a U/L re-signal a latched stream
+	// accepts a new source address. Zero value: 3s.
+	RelatchWindow Duration `yaml:"relatch_window"`
+	// Workers is the number of relay event loops. Zero value: GOMAXPROCS.
+	Workers int `yaml:"workers"`
+	// MaxSessions refuses new sessions beyond this number with an overload
+	// error. Zero value: no limit other than the port range.
+	MaxSessions int `yaml:"max_sessions"`
+	// RecordDir is where recordings are written. Zero value: recordings
+	// requested with R are accepted but not written.
+	RecordDir string `yaml:"record_dir"`
+	// Metrics is an address for a Prometheus /metrics listener, e.g.
+	// "127.0.0.1:9120". Zero value: none.
+	Metrics string `yaml:"metrics"`
+}
+
+// Duration is a time.Duration that decodes from YAML strings like "60s".
+type Duration time.Duration
+
+// UnmarshalYAML decodes "1m30s" style strings.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("config: line %d: %w", n.Line, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML encodes the duration as a string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// Std returns d as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// Default returns a configuration with every default filled in.
+func Default() Config {
+	return Config{
+		Log: Log{Level: "info", Format: "text"},
+		Media: Media{
+			Control:       []string{"unix:" + defaultSocket()},
+			Listen:        "127.0.0.1",
+			PortMin:       35000,
+			PortMax:       65000,
+			Allocation:    "random",
+			Timeout:       Duration(60 * time.Second),
+			SetupTimeout:  Duration(60 * time.Second),
+			RelatchWindow: Duration(3 * time.Second),
+		},
+	}
+}
+
+func defaultSocket() string {
+	if os.Geteuid() == 0 {
+		return "/run/callrec/media.sock"
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return d + "/callrec-media.sock"
+	}
+	return "/tmp/callrec-media.sock"
+}
+
+// Load reads a YAML file over the defaults. Unknown keys are errors.
+// An empty path returns the defaults.
+func Load(path string) (Config, error) {
+	c := Default()
+	if path == "" {
+		return c, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	if err := Decode(b, &c); err != nil {
+		return c, fmt.Errorf("config: %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Decode strictly decodes YAML b over c.
+func Decode(b []byte, c *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	// An empty document (io.EOF) leaves the defaults as they are.
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+// Validate checks the whole tree and returns every problem found.
+func (c *Config) Validate() error {
+	var errs []error
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("config: log.level %q: want debug, info, warn or error", c.Log.Level))
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("config: log.format %q: want text or json", c.Log.Format))
+	}
+	if err := c.Media.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the media section.
+func (m *Media) Validate() error {
+	var errs []error
+	bad := func(f string, a ...any) { errs = append(errs, fmt.Errorf("config: media."+f, a...)) }
+	if len(m.Control) == 0 {
+		bad("control: at least one listener is needed")
+	}
+	for _, c := range m.Control {
+		if !strings.HasPrefix(c, "unix:") && !strings.HasPrefix(c, "udp:") && !strings.HasPrefix(c, "udp6:") {
+			bad("control %q: want unix:PATH, udp:ADDR:PORT or udp6:[ADDR]:PORT", c)
+		}
+	}
+	if _, err := netip.ParseAddr(m.Listen); err != nil {
+		bad("listen %q: %v", m.Listen, err)
+	}
+	if m.Advertise != "" {
+		if _, err := netip.ParseAddr(m.Advertise); err != nil {
+			bad("advertise %q: %v", m.Advertise, err)
+		}
+	}
+	if m.PortMin < 1024 || m.PortMax > 65535 || m.PortMin >= m.PortMax {
+		bad("port_min/port_max %d-%d: want 1024 <= min < max <= 65535", m.PortMin, m.PortMax)
+	} else if m.PortMax-m.PortMin < 3 {
+		bad("port_min/port_max %d-%d: range holds no RTP/RTCP pair", m.PortMin, m.PortMax)
+	}
+	if m.Allocation != "random" && m.Allocation != "first-free" {
+		bad("allocation %q: want random or first-free", m.Allocation)
+	}
+	if m.Timeout.Std() < time.Second {
+		bad("timeout %v: want at least 1s", m.Timeout.Std())
+	}
+	if m.SetupTimeout.Std() < time.Second {
+		bad("setup_timeout %v: want at least 1s", m.SetupTimeout.Std())
+	}
+	if m.Workers < 0 || m.MaxSessions < 0 {
+		bad("workers/max_sessions: must not be negative")
+	}
+	return errors.Join(errs...)
+}
