@@ -3,7 +3,6 @@ package test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -170,12 +169,12 @@ func (b *logBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// snapshot returns a copy of the output so far and a channel closed on the
-// next write.
-func (b *logBuffer) snapshot() ([]byte, <-chan struct{}) {
+// snapshot returns a copy of the output kept so far, how many earlier
+// bytes were dropped, and a channel closed on the next write.
+func (b *logBuffer) snapshot() ([]byte, int, <-chan struct{}) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return bytes.Clone(b.buf), b.changed
+	return bytes.Clone(b.buf), b.dropped, b.changed
 }
 
 // Process is a child process started by a test. Its stdout and stderr are
@@ -224,9 +223,9 @@ func StartProcess(t testing.TB, label, dir, name string, args ...string) *Proces
 
 // Output returns what the process printed so far (the last 1 MiB).
 func (p *Process) Output() string {
-	b, _ := p.out.snapshot()
-	if p.out.dropped > 0 {
-		return fmt.Sprintf("[... %d bytes dropped ...]\n%s", p.out.dropped, b)
+	b, dropped, _ := p.out.snapshot()
+	if dropped > 0 {
+		return fmt.Sprintf("[... %d bytes dropped ...]\n%s", dropped, b)
 	}
 	return string(b)
 }
@@ -251,14 +250,14 @@ func (p *Process) Wait(ctx context.Context) error {
 // early if the process exits first.
 func (p *Process) WaitOutput(ctx context.Context, substr string) error {
 	for {
-		b, changed := p.out.snapshot()
+		b, _, changed := p.out.snapshot()
 		if bytes.Contains(b, []byte(substr)) {
 			return nil
 		}
 		select {
 		case <-changed:
 		case <-p.done:
-			b, _ = p.out.snapshot()
+			b, _, _ = p.out.snapshot()
 			if bytes.Contains(b, []byte(substr)) {
 				return nil
 			}
@@ -307,9 +306,6 @@ func (p *Process) ExitCode() int {
 	}
 	return p.cmd.ProcessState.ExitCode()
 }
-
-// errNotReady is returned by readiness probes that have not succeeded yet.
-var errNotReady = errors.New("interop: not ready")
 
 // WaitUDPBound waits until some process has a UDP socket bound to ip:port,
 // by reading /proc/net/udp (never binding the port itself, which could
