@@ -96,9 +96,13 @@ func (r *runner) sender(s int) {
 	for !r.stop.Load() {
 		el := r.since()
 		for last := ticksElapsed(el, tick); k <= last; k++ {
+			list := lists[k%int64(slots)]
+			if len(list) == 0 {
+				continue
+			}
 			r.sched.Record(int64(el - tickDue(k, tick)))
 			stamp := int64(el)
-			for _, i := range lists[k%int64(slots)] {
+			for _, i := range list {
 				c := &r.calls[i]
 				if c.state.Load() != stateActive {
 					continue
