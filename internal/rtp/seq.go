@@ -2,11 +2,13 @@ package rtp
 
 // Source-validation parameters of RFC 3550 Appendix A.1.
 const (
-	// MaxDropout is the largest forward jump in sequence numbers still
-	// taken as loss rather than as a restart of the sender.
+	// MaxDropout bounds the forward jump in sequence numbers taken as loss:
+	// up to MaxDropout-1 ahead; a larger jump may be a restart of the
+	// sender.
 	MaxDropout = 3000
-	// MaxMisorder is the largest backward step still taken as a late or
-	// duplicate packet rather than as a restart.
+	// MaxMisorder bounds the backward step taken as a late or duplicate
+	// packet: up to MaxMisorder-1 behind the highest sequence number; A.1
+	// treats a step of MaxMisorder or more as a restart.
 	MaxMisorder = 100
 	// MinSequential is how many packets in sequence a new source must send
 	// before it is valid (the probation period).
@@ -27,8 +29,8 @@ const (
 	// SeqInOrder: the highest sequence number so far, possibly after a gap
 	// below MaxDropout, or a repeat of the highest one.
 	SeqInOrder
-	// SeqLate: at most MaxMisorder behind the highest one: reordered or
-	// duplicate.
+	// SeqLate: less than MaxMisorder behind the highest one: reordered
+	// or duplicate.
 	SeqLate
 	// SeqJump: a jump too large to be loss or reordering; the packet is
 	// dropped from the statistics unless the next one follows it.
@@ -60,7 +62,7 @@ func (r SeqResult) String() string {
 // 65536 in the high half) and validates the source, following the
 // update_seq algorithm of RFC 3550 Appendix A.1: a new source is on
 // probation until MinSequential packets arrive in sequence, forward jumps
-// below MaxDropout are loss, steps back up to MaxMisorder are late packets,
+// below MaxDropout are loss, steps back below MaxMisorder are late packets,
 // and anything else is a jump that re-synchronises only if the very next
 // packet follows it.
 //
@@ -133,7 +135,7 @@ func (s *SeqUnwrap) Update(seq uint16) (SeqResult, int64) {
 		s.badSeq = (uint32(seq) + 1) & (seqMod - 1)
 		return SeqJump, int64(s.cycles) + int64(seq)
 	default:
-		// Duplicate or reordered, at most MaxMisorder behind maxSeq. If
+		// Duplicate or reordered, less than MaxMisorder behind maxSeq. If
 		// maxSeq has wrapped since, seq belongs to the previous cycle.
 		ext := int64(s.cycles) + int64(seq)
 		if seq > s.maxSeq {
