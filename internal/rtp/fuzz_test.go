@@ -104,3 +104,33 @@ func TestFuzzCorpusPresent(t *testing.T) {
 		}
 	}
 }
+
+// FuzzStats feeds arbitrary (ssrc, seq, timestamp, arrival) streams to
+// Stats and checks its invariants: it never panics and the counters stay
+// consistent with each other.
+func FuzzStats(f *testing.F) {
+	f.Add([]byte{0, 1, 0, 2, 0, 3, 0, 3, 0, 2, 0xff, 0xff, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var st Stats
+		now := int64(0)
+		for i := 0; i+2 <= len(b); i += 2 {
+			seq := uint16(b[i])<<8 | uint16(b[i+1])
+			ssrc := uint32(1)
+			if b[i] == 0xee { // an occasional SSRC change
+				ssrc = 2
+			}
+			now += int64(b[i+1]) * 1e6
+			st.Update(ssrc, seq, uint32(seq)*160, 172, now, 8000)
+			s := st.Snapshot()
+			if s.Lost != int64(s.Expected)-int64(s.Received) {
+				t.Fatalf("lost %d != %d - %d", s.Lost, s.Expected, s.Received)
+			}
+			if s.Reordered+s.Duplicates > s.Received {
+				t.Fatalf("reordered %d + duplicates %d > received %d", s.Reordered, s.Duplicates, s.Received)
+			}
+			if s.Valid && s.Expected == 0 {
+				t.Fatalf("valid with nothing expected: %+v", s)
+			}
+		}
+	})
+}
