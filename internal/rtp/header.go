@@ -110,9 +110,7 @@ func (h *Header) Unmarshal(b []byte) (payloadOffset int, err error) {
 	for i := range int(h.CSRCCount) {
 		h.CSRC[i] = binary.BigEndian.Uint32(b[HeaderSize+4*i:])
 	}
-	for i := int(h.CSRCCount); i < MaxCSRC; i++ {
-		h.CSRC[i] = 0 // keep Header values comparable field by field
-	}
+	clear(h.CSRC[h.CSRCCount:]) // stale entries would make equal headers differ
 
 	h.ExtensionProfile, h.ExtensionLength, h.ExtensionData = 0, 0, nil
 	if h.Extension {
