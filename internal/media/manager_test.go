@@ -381,3 +381,24 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestQueryCountsLossAndReorder(t *testing.T) {
+	m := newTestManager(t, nil)
+	a, b := newParty(t, 0xa), newParty(t, 0xb)
+	_, toCaller := call(t, m, "loss", a, b)
+	// seq 0..19 with 10 and 15 lost, 5 and 6 swapped.
+	order := []uint16{0, 1, 2, 3, 4, 6, 5, 7, 8, 9, 11, 12, 13, 14, 16, 17, 18, 19}
+	for _, s := range order {
+		a.seq = s
+		a.send(toCaller)
+		b.mustRecv(0xa)
+	}
+	st, err := m.Query("loss", "ft", "tt", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := st.Legs[0]
+	if l.Lost != 2 || l.Reordered != 1 || l.Relayed != uint64(len(order)) {
+		t.Errorf("lost %d reordered %d relayed %d, want 2 1 %d", l.Lost, l.Reordered, l.Relayed, len(order))
+	}
+}

@@ -20,6 +20,12 @@ type LegStats struct {
 	SSRC        uint32
 	PayloadType uint8
 	SSRCChanges uint64
+	Expected    uint64 // RTP packets expected from the sequence numbers (RFC 3550 A.3)
+	Lost        int64  // expected - received; negative with duplicates
+	Reordered   uint64
+	Duplicates  uint64
+	Jitter      uint32 // interarrival jitter in RTP timestamp units (RFC 3550 6.4.1)
+	ClockRate   uint32 // clock rate assumed for Jitter
 }
 
 // StreamStats describe one stream for Q.
@@ -69,7 +75,11 @@ func (m *Manager) Query(callID, fromTag, toTag string, mediaNum int) (StreamStat
 		l.RTCPIn = rtcp.c.packetsIn.Load()
 		l.SSRC = rtp.c.rtp.ssrc.Load()
 		l.PayloadType = uint8(rtp.c.rtp.payloadType.Load())
-		l.SSRCChanges = rtp.c.rtp.ssrcChanges.Load()
+		r := &rtp.c.rtp
+		l.SSRCChanges = r.ssrcChanges.Load()
+		l.Expected, l.Lost = r.expected.Load(), r.lost.Load()
+		l.Reordered, l.Duplicates = r.reordered.Load(), r.duplicates.Load()
+		l.Jitter, l.ClockRate = r.jitter.Load(), r.clockRate.Load()
 		if pr := s.peer[p].Load(); pr != nil {
 			l.Remote = pr.addr.addrPort()
 		}

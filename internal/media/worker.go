@@ -1,12 +1,13 @@
 package media
 
 import (
-	"encoding/binary"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/callrec/callrec/internal/rtp"
 )
 
 const (
@@ -232,6 +233,7 @@ func (w *worker) forward(e *endpoint, n int, now int64) {
 	self := s.peer[from].Load()
 	dst := s.peer[to].Load()
 	var bytesIn, bleed, noDest, malformed uint64
+	sawRTP := false
 	q := 0
 	for i := 0; i < n; i++ {
 		msg := &w.rxMsgs[i]
@@ -243,14 +245,18 @@ func (w *worker) forward(e *endpoint, n int, now int64) {
 			malformed++
 			continue
 		}
-		var ssrc uint32
+		var isRTP bool
+		var ssrc, ts uint32
 		var seq uint16
-		isRTP := e.kind == kindRTP && len(pkt) >= 12 && pkt[0]>>6 == 2
-		if isRTP {
-			seq = binary.BigEndian.Uint16(pkt[2:4])
-			ssrc = binary.BigEndian.Uint32(pkt[8:12])
-		} else if e.kind == kindRTP {
-			malformed++
+		var pt uint8
+		if e.kind == kindRTP {
+			// RTCP multiplexed on the RTP port (RFC 5761) is relayed, not counted as RTP.
+			ssrc, seq, ts, pt, isRTP = rtp.Peek(pkt)
+			if !isRTP {
+				malformed++
+			} else if rtp.IsRTCP(pkt) {
+				isRTP = false
+			}
 		}
 		if !w.admit(e, self, src, isRTP, ssrc, seq, now) {
 			bleed++
@@ -258,7 +264,8 @@ func (w *worker) forward(e *endpoint, n int, now int64) {
 		}
 		if isRTP {
 			e.lastSSRC, e.lastSeq, e.seqValid = ssrc, seq, true
-			e.c.rtp.update(ssrc, seq, binary.BigEndian.Uint32(pkt[4:8]), pkt[1]&0x7f, now)
+			e.c.rtp.update(ssrc, seq, ts, pt, len(pkt), now)
+			sawRTP = true
 		}
 		if !destination(&w.txNames[q], out, dst) {
 			noDest++
@@ -291,6 +298,9 @@ func (w *worker) forward(e *endpoint, n int, now int64) {
 		e.c.relayed.Add(uint64(k))
 		w.totals.relayed.Add(uint64(k))
 		sent += k
+	}
+	if sawRTP {
+		e.c.rtp.publish()
 	}
 	e.c.packetsIn.Add(uint64(n))
 	e.c.bytesIn.Add(bytesIn)
