@@ -10,7 +10,10 @@ type Capability struct {
 
 // Capability dates the controllers ask about. Kamailio's rtpproxy module
 // requires CapMultiStream and asks CapRepacketize and CapCodecs to decide
-// whether to send Z<n> and c<pt,...>; OpenSIPS asks the same.
+// whether to send Z<n> and c<pt,...>. OpenSIPS also asks CapBridging,
+// CapNotify, CapStats, CapNotifySelf, CapSeqTracking, CapCopy,
+// CapSubcommands and "20170313" (a "T<ttl>" U/L modifier that sippy
+// rtpproxy never had; answer 0, Parse rejects T with E35).
 const (
 	// ProtocolVersion is the reply to "V": the base protocol version.
 	ProtocolVersion = "20040107"

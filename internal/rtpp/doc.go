@@ -40,8 +40,16 @@
 // dates are asked, unix connect-write-read-close without newline, UDP
 // cookies "<rand>_<seq>" with retransmission).
 //
-// No Go library implements this protocol (the Go ecosystem has rtpengine
-// ng/bencode clients, not rtpproxy's text protocol), hence this package.
+// OpenSIPS modules/rtpproxy/rtpproxy.c was read as well: it asks the same
+// VF dates plus a few more (20090810, 20081224, 20150617, 20150420,
+// 20170313, 20071218, 20191015), terminates commands with "\n" on stream
+// sockets, and passes unknown script flags through as modifiers, which
+// rtpproxy (and Parse) reject with E35.
+//
+// It is hand-written because no importable Go module implements this
+// protocol: the Go code around rtpproxy found in public repositories is
+// rtpengine "ng" (bencode) clients and a toy program (package main,
+// fffilimonov/rtpproxy_go), not a library.
 //
 // # Goroutines
 //

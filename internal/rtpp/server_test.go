@@ -411,3 +411,32 @@ func TestListenAndServeUnix(t *testing.T) {
 		t.Errorf("socket file left behind: %v", err)
 	}
 }
+
+// TestServerStreamTooLong: a line longer than rtpproxy's buffer is
+// answered E5 and the connection is dropped.
+func TestServerStreamTooLong(t *testing.T) {
+	s, h, path := unixServer(t)
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte("V\n")); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(c)
+	if line, err := r.ReadString('\n'); err != nil || line != "20040107\n" {
+		t.Fatalf("V -> %q, %v", line, err)
+	}
+	go c.Write([]byte(strings.Repeat("x", MaxCommandLen+10)))
+	if line, err := r.ReadString('\n'); err != nil || line != "E5\n" {
+		t.Fatalf("long line -> %q, %v", line, err)
+	}
+	if _, err := r.ReadString('\n'); err == nil {
+		t.Fatal("connection still open after an over-long line")
+	}
+	if h.calls.Load() != 1 || s.Counters.Malformed.Load() != 1 {
+		t.Fatalf("calls %d malformed %d", h.calls.Load(), s.Counters.Malformed.Load())
+	}
+}

@@ -3,8 +3,10 @@ package rtpp
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -26,19 +28,34 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return ErrServerClosed
 	}
 	defer s.untrack(ln)
-	stop := context.AfterFunc(ctx, func() { ln.Close() })
-	defer stop()
 	var conns sync.WaitGroup
 	defer conns.Wait()
+	// Cancelling ctx ends the connections when Serve returns for any reason.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	var backoff time.Duration
 	for {
 		c, err := ln.Accept()
 		if err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			if retryAccept(err) && !s.isClosed() && ctx.Err() == nil {
+				// Out of descriptors or an aborted handshake: wait
+				// and retry, as net/http does, rather than stop serving.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.logger().Warn("rtpp: accept", "err", err, "retry_in", backoff)
+				t := time.NewTimer(backoff)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+				}
 				continue
 			}
 			ln.Close()
 			return s.closedErr(ctx, err)
 		}
+		backoff = 0
 		if !s.track(c) {
 			c.Close()
 			ln.Close()
@@ -60,7 +77,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // serveConn reads commands from one stream connection until EOF or an
 // error.
 func (s *Server) serveConn(ctx context.Context, c net.Conn) {
-	buf := make([]byte, MaxCommandLen+1)
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
 	n, lineMode := 0, false
 	for {
 		m, err := c.Read(buf[n:])
@@ -120,4 +139,23 @@ func (s *Server) write(c net.Conn, out []byte) bool {
 	}
 	s.Counters.Replied.Add(1)
 	return true
+}
+
+// bufPool holds the read buffers of stream connections: Kamailio opens
+// one connection per command.
+var bufPool = sync.Pool{New: func() any {
+	b := make([]byte, MaxCommandLen+1)
+	return &b
+}}
+
+// retryAccept reports accept errors that do not mean the listener is
+// broken.
+func retryAccept(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.ENOBUFS) ||
+		errors.Is(err, syscall.ENOMEM)
 }
