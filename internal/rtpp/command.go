@@ -63,7 +63,11 @@ type Modifiers struct {
 
 	// Legs holds the E and I letters in the order given ("EI", "IE",
 	// "E"...): in bridging mode the first names the interface of the
-	// caller's side, the second the callee's. At most two.
+	// caller's side, the second the callee's. At most two. Parse cannot
+	// know the node's interfaces: the node answers E11/E12 when it has
+	// no bridging, E31 for an L address it does not own, E32 when no
+	// local address routes to R, E36 when it has no address of the
+	// stream's family.
 	Legs string
 	// LocalLabel is the label of an L{label} modifier (20260306).
 	LocalLabel string

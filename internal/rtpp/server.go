@@ -45,6 +45,7 @@ type Counters struct {
 // Configure the exported fields before the first Serve; a zero Server
 // with a Handler is ready to use.
 type Server struct {
+	// Handler runs the parsed commands; it must be set.
 	Handler Handler
 	// Logger receives connection-level errors and, at debug level, the
 	// commands rejected by Parse. Nil discards.
