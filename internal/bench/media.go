@@ -74,8 +74,15 @@ func writeRTP(p []byte, tx *txStream, stamp int64) {
 	tx.sent++
 }
 
-// sender sends the packets of the calls of sender s until r.stop is set.
-func (r *runner) sender(s int) {
+// sockPair is the caller and callee socket of one media worker.
+type sockPair struct{ caller, callee *mmsgSocket }
+
+// worker runs media worker s: it owns the calls senderOf(i) == s and the
+// socket pair r.socks[s]. Each tick it sends the packets that are due and
+// then reads whatever the relay forwarded to its sockets, so one wake-up
+// serves both directions. It stops sending once r.stop is set and returns
+// once r.stopRecv is set.
+func (r *runner) worker(s int) {
 	slots := wheelSlots(r.cfg.Ptime, r.cfg.Tick)
 	lists := make([][]int32, slots)
 	for i := s; i < len(r.calls); i += r.cfg.Senders {
@@ -86,22 +93,32 @@ func (r *runner) sender(s int) {
 	for _, l := range lists {
 		capacity = max(capacity, len(l))
 	}
-	out := newSendBatch(r.caller, capacity)
-	back := newSendBatch(r.callee, capacity)
+	sp := r.socks[s]
+	out := newSendBatch(sp.caller, capacity)
+	back := newSendBatch(sp.callee, capacity)
 	for i := range out.bufs {
 		out.bufs[i], back.bufs[i] = 0xFF, 0xFF // µ-law silence
 	}
+	rxOut := newRecvBatch(sp.callee, 64)  // caller→callee packets land here
+	rxBack := newRecvBatch(sp.caller, 64) // callee→caller packets land here
+	rxOut.owner, rxBack.owner = s, s
+	defer func() {
+		r.sendErrs.Add(out.dropped + back.dropped)
+		r.sendCalls.Add(out.syscalls + back.syscalls)
+		r.recvCalls.Add(rxOut.syscalls + rxBack.syscalls)
+	}()
 	tick := r.cfg.Tick
 	k := ticksElapsed(r.since(), tick) + 1
-	for !r.stop.Load() {
+	for !r.stopRecv.Load() {
+		sending := !r.stop.Load()
 		el := r.since()
-		for last := ticksElapsed(el, tick); k <= last; k++ {
+		for last := ticksElapsed(el, tick); sending && k <= last; k++ {
 			list := lists[k%int64(slots)]
 			if len(list) == 0 {
 				continue
 			}
 			r.sched.Record(int64(el - tickDue(k, tick)))
-			stamp := int64(el)
+			stamp := time.Now().UnixNano()
 			for _, i := range list {
 				c := &r.calls[i]
 				if c.state.Load() != stateActive {
@@ -118,35 +135,40 @@ func (r *runner) sender(s int) {
 			}
 			el = r.since()
 		}
+		r.drain(rxOut, dirOut)
+		r.drain(rxBack, dirBack)
 		// Sleep until the next tick that has calls to serve; the catch-up
-		// loop above walks over the empty ones for free.
+		// loop above walks over the empty ones for free. While draining
+		// after the last send, poll every tick.
 		wake := k
-		for j := 0; j < slots && len(lists[wake%int64(slots)]) == 0; j++ {
+		for j := 0; sending && j < slots && len(lists[wake%int64(slots)]) == 0; j++ {
 			wake++
 		}
 		if d := tickDue(wake, tick) - r.since(); d > 0 {
 			time.Sleep(d)
+		} else if !sending {
+			time.Sleep(tick)
 		}
 	}
-	r.sendErrs.Add(out.dropped + back.dropped)
-	r.sendCalls.Add(out.syscalls + back.syscalls)
 }
 
-// receiver reads packets of direction dir from sock until it is closed.
-func (r *runner) receiver(sock *mmsgSocket, dir int) {
-	b := newRecvBatch(sock, 64)
+// drain reads and accounts every packet queued on b's socket.
+func (r *runner) drain(b *recvBatch, dir int) {
 	for {
-		if err := b.recv(); err != nil {
-			r.recvCalls.Add(b.syscalls)
+		n, err := b.poll()
+		if n == 0 || err != nil {
 			return
 		}
-		el := int64(r.since())
-		r.account(b, dir, el)
+		r.account(b, dir, time.Now().UnixNano())
+		if n < len(b.hdrs) {
+			return
+		}
 	}
 }
 
-// account processes the packets in b received at el.
-func (r *runner) account(b *recvBatch, dir int, el int64) {
+// account processes the packets in b; now (Unix ns) stands in for a
+// missing kernel timestamp.
+func (r *runner) account(b *recvBatch, dir int, now int64) {
 	var dups, foreign, misrouted uint64
 	for i := 0; i < b.n; i++ {
 		p := b.pkt(i)
@@ -159,11 +181,15 @@ func (r *runner) account(b *recvBatch, dir int, el int64) {
 			foreign++
 			continue
 		}
-		if d != dir {
+		if d != dir || senderOf(ci, r.cfg.Senders) != b.owner {
 			misrouted++
 			continue
 		}
-		transit := el - int64(binary.BigEndian.Uint64(p[rtpHeader:]))
+		at := b.stamp(i)
+		if at == 0 {
+			at = now
+		}
+		transit := at - int64(binary.BigEndian.Uint64(p[rtpHeader:]))
 		if r.calls[ci].rx[d].add(binary.BigEndian.Uint16(p[2:]), transit) {
 			dups++
 			continue

@@ -32,7 +32,7 @@ func newNG(hostport string) (*ngClient, error) {
 }
 
 func (n *ngClient) do(ctx context.Context, req map[string]any) (map[string]any, error) {
-	cookie := strconv.FormatUint(cookieSeq.Add(1), 36) + "_cb"
+	cookie := newCookie()
 	msg, err := AppendBencode([]byte(cookie+" "), req)
 	if err != nil {
 		return nil, err

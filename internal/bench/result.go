@@ -21,6 +21,8 @@ type Result struct {
 	Ramp         float64 `json:"ramp_s"`
 	Duration     float64 `json:"duration_s"`
 	Interrupted  bool    `json:"interrupted,omitempty"`
+	FirstError   string  `json:"first_error,omitempty"` // first setup/control error seen
+	DeadStreams  int     `json:"dead_streams"`          // directions of set-up calls that received nothing
 
 	Sent       uint64  `json:"packets_sent"`
 	Received   uint64  `json:"packets_received"` // unique packets
@@ -88,6 +90,9 @@ func (r *runner) fill(res *Result, w0, w1 snap) {
 			if c.tx[d].sent > uniq {
 				res.Lost += c.tx[d].sent - uniq
 			}
+			if c.state.Load() == stateActive && uniq == 0 {
+				res.DeadStreams++
+			}
 			res.Duplicates += rx.dups
 			res.Reordered += rx.reordered
 			if rx.received > 1 {
@@ -105,6 +110,9 @@ func (r *runner) fill(res *Result, w0, w1 snap) {
 		res.LossPct = 100 * float64(res.Lost) / float64(res.Sent)
 	}
 	res.RecordFailed = int(r.recordErrs.Load())
+	if p := r.firstErr.Load(); p != nil {
+		res.FirstError = (*p).Error()
+	}
 	res.Misrouted, res.Foreign = r.misrouted.Load(), r.foreign.Load()
 	res.SendErrors = r.sendErrs.Load()
 	res.SendSyscalls, res.RecvSyscalls = r.sendCalls.Load(), r.recvCalls.Load()
@@ -151,7 +159,10 @@ func (res *Result) WriteText(w io.Writer) error {
 	p("control", "%s", res.Control)
 	p("calls", "%d up, %d failed, %d delete errors (of %d)", res.CallsUp, res.SetupFailed, res.DeleteFailed, res.Calls)
 	p("setup ms", "p50 %.2f  p99 %.2f  max %.2f", res.Setup.P50, res.Setup.P99, res.Setup.Max)
-	p("packets", "sent %d  received %d  lost %d (%.3f%%)", res.Sent, res.Received, res.Lost, res.LossPct)
+	if res.FirstError != "" {
+		p("first error", "%s", res.FirstError)
+	}
+	p("packets", "sent %d  received %d  lost %d (%.3f%%), %d dead streams", res.Sent, res.Received, res.Lost, res.LossPct, res.DeadStreams)
 	p("anomalies", "dup %d  reordered %d  misrouted %d  foreign %d  send errors %d",
 		res.Duplicates, res.Reordered, res.Misrouted, res.Foreign, res.SendErrors)
 	p("latency µs", "p50 %.0f  p90 %.0f  p99 %.0f  max %.0f  mean %.0f",

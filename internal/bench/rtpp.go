@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -21,6 +22,16 @@ const (
 )
 
 var cookieSeq atomic.Uint64
+
+// cookiePrefix makes cookies unique across runs: rtpengine (and rtpproxy)
+// cache replies by cookie to answer retransmissions, so a cookie reused by
+// a later run would be answered with an earlier run's reply.
+var cookiePrefix = strconv.FormatInt(time.Now().UnixNano()&0xFFFFFFFFFF, 36) + strconv.Itoa(os.Getpid()%1000)
+
+// newCookie returns a cookie no other command of any run has used.
+func newCookie() string {
+	return cookiePrefix + "_" + strconv.FormatUint(cookieSeq.Add(1), 36)
+}
 
 // rtppUDP speaks the rtpproxy control protocol over UDP: every command is
 // prefixed by a cookie that the reply echoes.
@@ -43,7 +54,7 @@ func newRtppUDP(hostport string) (*rtppUDP, error) {
 }
 
 func (r *rtppUDP) do(ctx context.Context, cmd string) (string, error) {
-	cookie := strconv.FormatUint(cookieSeq.Add(1), 36) + "_cb"
+	cookie := newCookie()
 	msg := []byte(cookie + " " + cmd + "\n")
 	for try := 0; try < controlTries; try++ {
 		if err := ctx.Err(); err != nil {

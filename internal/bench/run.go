@@ -11,11 +11,12 @@ import (
 
 // runner holds the state of one Run.
 type runner struct {
-	cfg            Config
-	base           time.Time
-	calls          []call
-	caller, callee *mmsgSocket
-	stop           atomic.Bool
+	cfg      Config
+	base     time.Time
+	calls    []call
+	socks    []sockPair  // one per media worker
+	stop     atomic.Bool // stop sending
+	stopRecv atomic.Bool // stop receiving (after the drain)
 
 	lat, sched, setup Histogram
 
@@ -38,14 +39,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	r := &runner{cfg: cfg, calls: make([]call, cfg.Calls)}
 	var err error
-	if r.caller, err = listenMmsg(cfg.LocalIP, cfg.SockBuf); err != nil {
-		return nil, err
+	r.socks = make([]sockPair, cfg.Senders)
+	defer r.closeSockets()
+	for s := range r.socks {
+		if r.socks[s].caller, err = listenMmsg(cfg.LocalIP, cfg.SockBuf); err != nil {
+			return nil, err
+		}
+		if r.socks[s].callee, err = listenMmsg(cfg.LocalIP, cfg.SockBuf); err != nil {
+			return nil, err
+		}
 	}
-	defer r.caller.Close()
-	if r.callee, err = listenMmsg(cfg.LocalIP, cfg.SockBuf); err != nil {
-		return nil, err
-	}
-	defer r.callee.Close()
 	// Probe the control channel first so a wrong address fails fast.
 	ctl, err := NewController(cfg.Control)
 	if err != nil {
@@ -72,10 +75,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r.base = time.Now()
 	var media sync.WaitGroup
 	for s := 0; s < cfg.Senders; s++ {
-		media.Go(func() { r.sender(s) })
+		media.Go(func() { r.worker(s) })
 	}
-	media.Go(func() { r.receiver(r.caller, dirBack) })
-	media.Go(func() { r.receiver(r.callee, dirOut) })
 	progressDone := make(chan struct{})
 	var progress sync.WaitGroup
 	if cfg.Progress != nil {
@@ -107,9 +108,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for r.since() < drainEnd && r.recv.Load() < r.sent.Load() {
 		time.Sleep(10 * time.Millisecond) // polling a counter, bounded by Drain
 	}
-	r.caller.Close()
-	r.callee.Close()
+	r.stopRecv.Store(true)
 	media.Wait()
+	r.closeSockets()
 	close(progressDone)
 	progress.Wait()
 	delCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -136,6 +137,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// closeSockets closes every media socket; safe to call twice.
+func (r *runner) closeSockets() {
+	for _, sp := range r.socks {
+		if sp.caller != nil {
+			sp.caller.Close()
+		}
+		if sp.callee != nil {
+			sp.callee.Close()
+		}
+	}
 }
 
 // waitUntil sleeps until the run's clock reaches t; false if ctx ended.
@@ -197,12 +210,13 @@ func (r *runner) setupCall(ctx context.Context, ctl Controller, i int) {
 		r.failed.Add(1)
 		r.noteErr(err)
 	}
-	toCallee, err := ctl.Offer(ctx, c.ids, r.caller.addr)
+	sp := r.socks[senderOf(i, r.cfg.Senders)]
+	toCallee, err := ctl.Offer(ctx, c.ids, sp.caller.addr)
 	if err != nil {
 		fail(err)
 		return
 	}
-	toCaller, err := ctl.Answer(ctx, c.ids, r.callee.addr)
+	toCaller, err := ctl.Answer(ctx, c.ids, sp.callee.addr)
 	if err != nil {
 		fail(err)
 		return

@@ -1,7 +1,7 @@
 package bench
 
 import (
-	"errors"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
@@ -26,6 +26,7 @@ const (
 type mmsgSocket struct {
 	conn *net.UDPConn
 	rc   syscall.RawConn
+	fd   int // valid until Close; used only by the goroutine that owns the socket
 	addr netip.AddrPort
 }
 
@@ -43,7 +44,20 @@ func listenMmsg(ip netip.Addr, bufBytes int) (*mmsgSocket, error) {
 		conn.Close()
 		return nil, fmt.Errorf("bench: media socket: %w", err)
 	}
-	return &mmsgSocket{conn: conn, rc: rc, addr: conn.LocalAddr().(*net.UDPAddr).AddrPort()}, nil
+	s := &mmsgSocket{conn: conn, rc: rc, addr: conn.LocalAddr().(*net.UDPAddr).AddrPort()}
+	var serr error
+	err = rc.Control(func(fd uintptr) {
+		s.fd = int(fd)
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+	})
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("bench: media socket: %w", err)
+	}
+	return s, nil
 }
 
 func (s *mmsgSocket) Close() error { return s.conn.Close() }
@@ -140,71 +154,93 @@ func (b *sendBatch) flush() error {
 	return err
 }
 
-// recvBatch is a reusable batch of incoming packets. It belongs to one
+// recvBatch is a reusable batch of incoming packets with their kernel
+// receive timestamps (SO_TIMESTAMPNS, CLOCK_REALTIME). It belongs to one
 // goroutine.
 type recvBatch struct {
-	sock *mmsgSocket
-	hdrs []unix.Mmsghdr
-	iovs []unix.Iovec
-	bufs []byte
-	n    int
-	fn   func(fd uintptr) bool
-	err  error
+	fd    int
+	owner int // the media worker that reads this batch
+	hdrs  []unix.Mmsghdr
+	iovs  []unix.Iovec
+	bufs  []byte
+	ctrl  []byte
+	n     int
 	// counters
 	syscalls uint64
 }
 
+// ctrlLen is the control buffer per message: one cmsghdr and a timespec.
+const ctrlLen = 64
+
 func newRecvBatch(s *mmsgSocket, capacity int) *recvBatch {
 	b := &recvBatch{
-		sock: s,
+		fd:   s.fd,
 		hdrs: make([]unix.Mmsghdr, capacity),
 		iovs: make([]unix.Iovec, capacity),
 		bufs: make([]byte, capacity*recvBufLen),
+		ctrl: make([]byte, capacity*ctrlLen),
 	}
 	for i := range b.hdrs {
 		b.iovs[i].Base = &b.bufs[i*recvBufLen]
 		b.iovs[i].SetLen(recvBufLen)
 		b.hdrs[i].Hdr.Iov = &b.iovs[i]
 		b.hdrs[i].Hdr.SetIovlen(1)
+		b.hdrs[i].Hdr.Control = &b.ctrl[i*ctrlLen]
 	}
-	b.fn = b.read
 	return b
 }
 
-func (b *recvBatch) read(fd uintptr) bool {
+// poll reads whatever is queued, up to the batch size, without waiting.
+// It returns the number of packets (0 when none); packet i is pkt(i).
+func (b *recvBatch) poll() (int, error) {
+	for i := range b.hdrs {
+		b.hdrs[i].Hdr.SetControllen(ctrlLen)
+	}
 	for {
-		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(len(b.hdrs)), 0, 0, 0)
+		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(b.fd), uintptr(unsafe.Pointer(&b.hdrs[0])),
+			uintptr(len(b.hdrs)), unix.MSG_DONTWAIT, 0, 0)
 		b.syscalls++
 		switch e {
 		case 0:
-			b.n, b.err = int(r), nil
-			return true
+			b.n = int(r)
+			return b.n, nil
 		case unix.EAGAIN:
-			return false
+			b.n = 0
+			return 0, nil
 		case unix.EINTR:
 			continue
+		case unix.ECONNREFUSED:
+			// An ICMP error queued on the socket, not a packet: read on.
+			continue
 		default:
-			// ECONNREFUSED and friends are reported per socket, not per
-			// packet: skip and read on.
-			b.n, b.err = 0, e
-			return true
+			b.n = 0
+			return 0, fmt.Errorf("bench: recvmmsg: %w", e)
 		}
 	}
 }
 
-// recv waits for at least one packet and fills the batch; packet i is
-// pkt(i). It returns an error once the socket is closed.
-func (b *recvBatch) recv() error {
-	b.n = 0
-	if err := b.sock.rc.Read(b.fn); err != nil {
-		return err
-	}
-	if b.err != nil && !errors.Is(b.err, unix.ECONNREFUSED) {
-		return b.err
-	}
-	return nil
-}
-
 func (b *recvBatch) pkt(i int) []byte {
 	return b.bufs[i*recvBufLen : i*recvBufLen+int(b.hdrs[i].Len)]
+}
+
+// stamp returns the kernel receive time of packet i in Unix ns, or 0 when
+// the kernel gave none.
+func (b *recvBatch) stamp(i int) int64 {
+	h := &b.hdrs[i].Hdr
+	c := b.ctrl[i*ctrlLen : i*ctrlLen+min(int(h.Controllen), ctrlLen)]
+	for len(c) >= unix.SizeofCmsghdr {
+		l := int(binary.NativeEndian.Uint64(c))
+		level := int32(binary.NativeEndian.Uint32(c[8:]))
+		typ := int32(binary.NativeEndian.Uint32(c[12:]))
+		if l < unix.SizeofCmsghdr || l > len(c) {
+			return 0
+		}
+		if level == unix.SOL_SOCKET && typ == unix.SO_TIMESTAMPNS && l >= unix.SizeofCmsghdr+16 {
+			sec := int64(binary.NativeEndian.Uint64(c[16:]))
+			nsec := int64(binary.NativeEndian.Uint64(c[24:]))
+			return sec*1e9 + nsec
+		}
+		c = c[(l+7)&^7:]
+	}
+	return 0
 }
