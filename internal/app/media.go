@@ -1,0 +1,135 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/callrec/callrec/internal/config"
+	"github.com/callrec/callrec/internal/media"
+	"github.com/callrec/callrec/internal/rtpp"
+)
+
+// MediaNode is a running media node: the session manager, its control
+// listeners and, when configured, a metrics listener.
+type MediaNode struct {
+	Manager *media.Manager
+	Control *rtpp.Server
+	// Addrs are the bound control listener addresses, in config order
+	// ("udp:127.0.0.1:22222", "unix:/run/callrec/media.sock").
+	Addrs []string
+
+	log     *slog.Logger
+	metrics *http.Server
+	wg      sync.WaitGroup
+}
+
+// StartMedia builds the media node from its config section and starts
+// serving. Every listener is bound before it returns, so a controller
+// may connect at once. Close stops it.
+func StartMedia(ctx context.Context, c config.Media, log *slog.Logger) (*MediaNode, error) {
+	log = log.With("component", "media")
+	listen, err := netip.ParseAddr(c.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("app: media listen: %w", err)
+	}
+	var adv netip.Addr
+	if c.Advertise != "" {
+		if adv, err = netip.ParseAddr(c.Advertise); err != nil {
+			return nil, fmt.Errorf("app: media advertise: %w", err)
+		}
+	}
+	mgr, err := media.New(media.Config{
+		Listen: listen, Advertise: adv, PortMin: c.PortMin, PortMax: c.PortMax,
+		FirstFree: c.Allocation == "first-free", Timeout: c.Timeout.Std(), SetupTimeout: c.SetupTimeout.Std(),
+		RelatchWindow: c.RelatchWindow.Std(), Workers: c.Workers, MaxSessions: c.MaxSessions, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	n := &MediaNode{Manager: mgr, log: log}
+	n.Control = &rtpp.Server{Logger: log.With("component", "rtpp")}
+	n.Control.Handler = &media.Control{M: mgr, Commands: &n.Control.Counters}
+	fail := func(err error) (*MediaNode, error) {
+		n.Close(context.Background())
+		return nil, err
+	}
+	for _, spec := range c.Control {
+		sp, err := rtpp.ParseSpec(spec)
+		if err != nil {
+			return fail(err)
+		}
+		if sp.Stream() {
+			if sp.Network == "unix" {
+				if err := os.MkdirAll(filepath.Dir(sp.Address), 0o755); err != nil {
+					return fail(fmt.Errorf("app: control socket dir: %w", err))
+				}
+			}
+			ln, err := sp.Listen()
+			if err != nil {
+				return fail(fmt.Errorf("app: control %s: %w", spec, err))
+			}
+			n.Addrs = append(n.Addrs, sp.Network+":"+ln.Addr().String())
+			n.serve(func() error { return n.Control.Serve(ctx, ln) })
+		} else {
+			pc, err := sp.ListenPacket()
+			if err != nil {
+				return fail(fmt.Errorf("app: control %s: %w", spec, err))
+			}
+			n.Addrs = append(n.Addrs, sp.Network+":"+pc.LocalAddr().String())
+			n.serve(func() error { return n.Control.ServePacket(ctx, pc) })
+		}
+	}
+	if c.Metrics != "" {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(media.NewCollector(mgr), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		ln, err := net.Listen("tcp", c.Metrics)
+		if err != nil {
+			return fail(fmt.Errorf("app: metrics: %w", err))
+		}
+		n.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		n.serve(func() error { return n.metrics.Serve(ln) })
+	}
+	in := mgr.Info()
+	log.Info("media node ready", "control", n.Addrs, "listen", listen, "ports", fmt.Sprintf("%d-%d", c.PortMin, c.PortMax),
+		"pairs_free", in.PortsTotal-in.PortsInUse, "allocation", c.Allocation)
+	return n, nil
+}
+
+func (n *MediaNode) serve(f func() error) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := f(); err != nil && !errors.Is(err, rtpp.ErrServerClosed) && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("listener stopped", "err", err)
+		}
+	}()
+}
+
+// Close stops in order: control listeners first (no new commands), then
+// every session (ports freed, recordings closed), then metrics.
+func (n *MediaNode) Close(ctx context.Context) error {
+	if n.Control != nil {
+		n.Control.Close()
+	}
+	err := n.Manager.Close(ctx)
+	if n.metrics != nil {
+		n.metrics.Shutdown(ctx)
+	}
+	n.wg.Wait()
+	return err
+}
