@@ -70,8 +70,6 @@ func NewOggOpusWriter(w io.Writer, fm Format, o Options) (*OggOpusWriter, error)
 		serial:   o.Serial,
 		body:     make([]byte, 0, maxPageBody),
 		pageGran: -1,
-		granule:  int64(o.PreSkip),
-		pageAt:   int64(o.PreSkip),
 		scale:    int64(48000 / fm.SampleRate),
 		flushN:   o.flushSamples(fm.SampleRate),
 	}
@@ -85,6 +83,7 @@ func NewOggOpusWriter(w io.Writer, fm Format, o Options) (*OggOpusWriter, error)
 	ow.closePage(PageBOS)
 	ow.addPacket(opusTags(o.Comments), 0)
 	ow.closePage(0)
+	ow.granule, ow.pageAt = int64(o.PreSkip), int64(o.PreSkip)
 	if err := ow.b.flush(); err != nil {
 		return nil, err
 	}

@@ -100,6 +100,7 @@ type WAVWriter struct {
 	flushN  int64
 	hdrData int64 // data size the header on disk claims
 	limit   int64 // largest data size the 32-bit RIFF fields allow
+	pad     int64 // 1 once Close wrote a pad byte
 	closed  bool
 }
 
@@ -194,14 +195,15 @@ func (w *WAVWriter) Close() error {
 			return err
 		}
 		w.b.out-- // the pad is not data
+		w.pad = 1
 		return w.patch(1)
 	}
 	return nil
 }
 
-// Written returns the file size once flushed: header plus data (the pad
-// byte written by Close is not counted).
-func (w *WAVWriter) Written() int64 { return int64(w.lay.size) + w.data }
+// Written returns the file size once flushed: header plus data, plus the
+// pad byte Close writes after odd-sized data.
+func (w *WAVWriter) Written() int64 { return int64(w.lay.size) + w.data + w.pad }
 
 // Duration returns the audio accepted so far.
 func (w *WAVWriter) Duration() time.Duration { return samplesDuration(w.samples, w.fm.SampleRate) }
