@@ -440,3 +440,20 @@ func TestServerStreamTooLong(t *testing.T) {
 		t.Fatalf("calls %d malformed %d", h.calls.Load(), s.Counters.Malformed.Load())
 	}
 }
+
+func TestServerUDP6(t *testing.T) {
+	pc, err := Spec{"udp6", "[::1]:0"}.ListenPacket()
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	s := &Server{Handler: &testHandler{}}
+	startServer(t, s, func() error { return s.ServePacket(context.Background(), pc) })
+	c, err := Dial("udp6:" + pc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if r, err := c.Do(context.Background(), "U6 c 2001:db8::1 4000 f;1"); err != nil || r != "35000 127.0.0.1" {
+		t.Fatalf("U6 -> %q, %v", r, err)
+	}
+}
