@@ -22,6 +22,13 @@ func RequireBinary(t testing.TB, name, debianPackage string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
+		// Daemons such as kamailio live in /usr/sbin, which a non-root
+		// PATH may lack.
+		for _, dir := range []string{"/usr/sbin", "/usr/local/sbin", "/sbin"} {
+			if p, err := exec.LookPath(filepath.Join(dir, name)); err == nil {
+				return p
+			}
+		}
 		t.Skipf("interop: %s not installed (Debian package %s; scripts/deps.sh installs it)", name, debianPackage)
 	}
 	return p
