@@ -16,7 +16,7 @@ type Config struct {
 	Ramp     time.Duration // calls start evenly over this time (default 1s per 100 calls, at least 1s)
 	Duration time.Duration // hold time after the ramp (default 30s)
 	Ptime    time.Duration // packet interval (default 20ms)
-	Tick     time.Duration // timer wheel tick (default 1ms)
+	Tick     time.Duration // timer wheel tick (default: autoTick)
 	Drain    time.Duration // max wait for in-flight packets after the last send (default 500ms)
 	Senders  int           // sender goroutines (default GOMAXPROCS)
 	Workers  int           // concurrent control commands (default 8)
@@ -50,14 +50,14 @@ func (c *Config) Validate() error {
 	if c.Ptime == 0 {
 		c.Ptime = 20 * time.Millisecond
 	}
-	if c.Tick == 0 {
-		c.Tick = time.Millisecond
-	}
 	if c.Drain == 0 {
 		c.Drain = 500 * time.Millisecond
 	}
 	if c.Senders == 0 {
 		c.Senders = runtime.GOMAXPROCS(0)
+	}
+	if c.Tick == 0 && c.Senders > 0 {
+		c.Tick = autoTick(c.Ptime, c.Calls, c.Senders)
 	}
 	if c.Workers == 0 {
 		c.Workers = 8
@@ -71,12 +71,28 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Ramp < 0 || c.Duration < 0 || c.Drain < 0:
 		return fmt.Errorf("%w: negative duration", ErrConfig)
-	case c.Ptime < time.Millisecond || c.Tick <= 0 || c.Tick > c.Ptime:
-		return fmt.Errorf("%w: ptime %v / tick %v", ErrConfig, c.Ptime, c.Tick)
+	case c.Ptime < time.Millisecond || c.Tick <= 0 || c.Tick > c.Ptime || c.Ptime%c.Tick != 0:
+		return fmt.Errorf("%w: ptime %v must be at least 1ms and a multiple of tick %v", ErrConfig, c.Ptime, c.Tick)
 	case c.Senders < 1 || c.Workers < 1:
 		return fmt.Errorf("%w: senders %d, workers %d", ErrConfig, c.Senders, c.Workers)
 	case !c.LocalIP.Unmap().Is4():
 		return fmt.Errorf("%w: local address %v is not IPv4", ErrConfig, c.LocalIP)
 	}
 	return nil
+}
+
+// autoTick picks the wheel tick so that each wake-up of a sender serves
+// about callsPerWake calls: a wake-up costs about as much as a few
+// packets, so with few calls a finer tick would make the generator's own
+// CPU per packet look worse than it is. The tick divides ptime exactly
+// (so the wheel turns once per ptime) and stays within [1ms, ptime/2].
+func autoTick(ptime time.Duration, calls, senders int) time.Duration {
+	const callsPerWake = 8
+	want := min(calls/senders/callsPerWake, int(ptime/time.Millisecond))
+	for slots := want; slots > 2; slots-- {
+		if ptime%time.Duration(slots) == 0 {
+			return ptime / time.Duration(slots)
+		}
+	}
+	return ptime / 2
 }

@@ -175,6 +175,9 @@ func (res *Result) WriteText(w io.Writer) error {
 		p("relay cpu", "%.1f%%  %.2f µs/forwarded pkt (pid %d)", res.RelayCPUPct, res.RelayUsPerPkt, res.RelayPID)
 		p("relay rss", "%d → %d KiB, %.1f KiB/call", res.RelayRSSBeforeKB, res.RelayRSSAfterKB, res.RelayRSSPerCallKB)
 	}
+	if res.SchedLate.P99 > 20_000 {
+		p("WARNING", "the generator's senders woke %.0f ms late (p99): it was starved of CPU, so rates, latency and CPU figures are unreliable", res.SchedLate.P99/1e3)
+	}
 	if res.Interrupted {
 		p("note", "interrupted before the end of the hold")
 	}
