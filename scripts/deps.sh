@@ -2,12 +2,16 @@
 # Installs what callrec's build and tests need on a fresh Debian machine.
 # Idempotent: anything already present is left alone. Needs root for apt-get.
 set -euo pipefail
+export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 
+have() { command -v "$1" >/dev/null 2>&1; }
 need=()
-command -v go >/dev/null 2>&1 || need+=(golang-go)
-command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
-command -v kamailio >/dev/null 2>&1 || need+=(kamailio)
-command -v sox >/dev/null 2>&1 || need+=(sox)
+have go || need+=(golang-go)
+have gcc || need+=(gcc libc6-dev)
+have pkg-config || need+=(pkg-config)
+have sipp || need+=(sip-tester)          # SIP/RTP peer for interop tests
+have kamailio || need+=(kamailio)        # its rtpproxy module drives the media node in interop tests
+have sox || need+=(sox)                  # audio checks of recordings
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -15,6 +19,7 @@ if [ ${#need[@]} -gt 0 ]; then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  echo "deps: installing ${need[*]}" >&2
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi

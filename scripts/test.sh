@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 bash scripts/deps.sh
 
 unformatted=$(gofmt -l cmd internal test 2>/dev/null || true)
@@ -12,3 +13,5 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -count=1 -timeout 20m ./...
+# The concurrent packages once more under the race detector.
+go test -count=1 -race -timeout 10m ./internal/media/ ./internal/rtpp/ ./internal/app/
