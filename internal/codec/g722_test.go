@@ -136,3 +136,41 @@ func TestG722Sine(t *testing.T) {
 		}
 	}
 }
+
+func TestG722Errors(t *testing.T) {
+	enc, dec := NewG722Encoder(), NewG722Decoder()
+	if _, err := enc.Encode(make([]int16, 3), make([]byte, 2)); err != ErrFrameSize {
+		t.Errorf("odd pcm: %v", err)
+	}
+	if _, err := enc.Encode(make([]int16, 4), make([]byte, 1)); err != ErrShortBuffer {
+		t.Errorf("short out: %v", err)
+	}
+	if _, err := dec.Decode(make([]byte, 4), make([]int16, 7)); err != ErrShortBuffer {
+		t.Errorf("short pcm: %v", err)
+	}
+}
+
+func BenchmarkG722Decode(b *testing.B) {
+	payload, _ := os.ReadFile("testdata/g722-speech.g722")
+	payload = payload[:160]
+	pcm := make([]int16, 320)
+	dec := NewG722Decoder()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := dec.Decode(payload, pcm); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkG722Encode(b *testing.B) {
+	pcm := sine(320, 440, 16000, 8000)
+	out := make([]byte, 160)
+	enc := NewG722Encoder()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := enc.Encode(pcm, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
