@@ -110,6 +110,7 @@ func ParseWAVHeader(b []byte) (WAVHeader, error) {
 	if err := fm.Validate(); err != nil {
 		return h, fmt.Errorf("%w: %w", ErrUnsupported, err)
 	}
+	fm.BitsPerSample = fm.Bits() // µ-law and A-law headers may say 0
 	if blockAlign != fm.BlockAlign() {
 		return h, fmt.Errorf("%w: block align %d, want %d for %d-channel %s", ErrBadHeader, blockAlign, fm.BlockAlign(), fm.Channels, fm.Encoding)
 	}
