@@ -40,9 +40,7 @@ func TestHelperProcess(t *testing.T) {
 		fm := Format{"wav", "pcm16", 16000, 2, 16}
 		per = 320
 		frame = frameOf(fm, per)
-		// A small buffer makes data reach the file between header
-		// updates, so the kill leaves audio the header does not cover.
-		w, err = NewWAVWriter(f, fm, Options{BufferSize: 4096})
+		w, err = NewWAVWriter(f, fm, Options{})
 	case "ogg":
 		per = 960
 		frame = opusPacket(60, 1)

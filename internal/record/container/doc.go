@@ -22,17 +22,20 @@
 // the page cache and survives the death of the process; surviving a
 // machine crash needs fsync, which the recorder may call on the *os.File.)
 //
-// WAV: the 44-60 byte header is written first with zero sizes. Each Flush
-// first appends the buffered data, then rewrites the whole header in place
-// with one WriteAt (pwrite, which does not move the append offset) carrying
-// the RIFF, data and fact sizes of the data now in the file. The header is
-// thus never ahead of the data and at most FlushEvery behind the audio
-// accepted; a killed file is a valid WAV of all but the last second or so,
-// followed by audio bytes the header does not yet cover, which sox and
-// ffmpeg ignore as trailing bytes. We chose this over a streaming header
-// (data size 0xFFFFFFFF fixed at Close) because sox warns about and some
-// players reject such sizes, while a correct but short header plays
-// everywhere. Repair extends the sizes over the trailing bytes, cutting a
+// WAV: the 44-60 byte header is written first with zero sizes. Every time
+// data goes to the file (a full buffer, a Flush) the writer then rewrites
+// the whole header in place with one WriteAt (pwrite, which does not move
+// the append offset) carrying the RIFF, data and fact sizes of the data now
+// in the file: one small pwrite per 64 KiB or per second, never per frame.
+// The header is thus never ahead of the data, and a killed file is a valid
+// WAV holding everything but the audio still in the buffer (at most
+// FlushEvery). Only a kill between the data write and the header write
+// leaves audio past the declared size; sox and ffmpeg ignore such trailing
+// bytes (TestStaleWAVPlays). We chose this
+// over a streaming header (sizes 0xFFFFFFFF, fixed at Close) because sox
+// reports such a file as 74 hours long and warns of a premature EOF, while
+// a correct header plays everywhere. Repair extends the sizes over any
+// trailing bytes, cutting a
 // partial sample frame or GSM block.
 //
 // Ogg: the OpusHead and OpusTags pages are written by the constructor. Each
@@ -40,7 +43,7 @@
 // audio and each carries the granule position of its last packet; only
 // complete pages are written, so a killed file is a valid Ogg stream up to
 // its last page (a write cut inside a page by the kill leaves a partial page,
-// which players skip and Repair truncates). There is no EOS page until
+// which ffmpeg skips and Repair truncates). There is no EOS page until
 // Close; players do not need one.
 //
 // MP3 and raw: no header, so nothing goes stale; a kill loses only the

@@ -144,15 +144,17 @@ func repairWAV(f *os.File, size int64) (Result, error) {
 	return res, nil
 }
 
-// chunkFollows reports whether a plausible RIFF chunk header (four
-// printable ASCII bytes and a size that fits) sits at off.
+// chunkFollows reports whether a plausible RIFF chunk header sits at off:
+// an id of letters, digits and spaces (LIST, id3 , cue , bext...) and a
+// size that fits in the file. Audio left behind a stale header by a kill
+// is very unlikely to look like that (six constrained bytes).
 func chunkFollows(f *os.File, off, size int64) bool {
 	var b [8]byte
 	if _, err := f.ReadAt(b[:], off); err != nil {
 		return false
 	}
 	for _, c := range b[:4] {
-		if c < 0x20 || c > 0x7e {
+		if !(c == ' ' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
 			return false
 		}
 	}

@@ -222,3 +222,23 @@ func atoi(s string) int {
 	}
 	return n
 }
+
+// TestStaleWAVPlays checks that players read a WAV whose header lags the
+// data (a kill between the data write and the header write): sox and
+// ffmpeg play the declared part and ignore the trailing bytes.
+func TestStaleWAVPlays(t *testing.T) {
+	fm := Format{"wav", "pcm16", 8000, 1, 16}
+	var f memFile
+	w, _ := writeWAV(t, &f, fm, 2*time.Second)
+	w.Close()
+	b := bytes.Clone(f.b)
+	binary.LittleEndian.PutUint32(b[40:], 16000) // 1 s declared of 2 s present
+	binary.LittleEndian.PutUint32(b[4:], 16036)
+	p := writeTemp(t, "s.wav", append(b, 0x55)) // and half a sample
+	if d := toolSeconds(t, tool(t, "soxi", "-D", p)); d != time.Second {
+		t.Errorf("soxi: %v, want the declared 1s", d)
+	}
+	tool(t, "sox", p, "-n", "stat")
+	tool(t, "ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", p, "-f", "null", "-")
+	repairOK(t, p, Result{Duration: 2 * time.Second, Truncated: 1, Changed: true})
+}

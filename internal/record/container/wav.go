@@ -83,10 +83,11 @@ func appendWAVHeader(dst []byte, fm Format, dataSize uint32, samples uint32, rif
 // WAVWriter writes a RIFF/WAVE file that stays playable while it grows.
 //
 // The header is written first with sizes of zero. Data is batched and
-// appended with Write; after every Flush that moved data to the file the
-// whole header is rewritten in place with one WriteAt carrying the sizes
-// of the data now in the file, so the header never claims bytes that are
-// not there and lags the audio accepted by at most [Options.FlushEvery].
+// appended with Write; after every write of data (a full buffer or a
+// Flush) the whole header is rewritten in place with one WriteAt carrying
+// the sizes of the data now in the file, so the header never claims bytes
+// that are not there and covers everything but the buffered audio, at most
+// [Options.FlushEvery] or [Options.BufferSize] worth.
 // A WAVWriter is not safe for concurrent use.
 type WAVWriter struct {
 	f       File
@@ -124,9 +125,9 @@ func NewWAVWriter(f File, fm Format, o Options) (*WAVWriter, error) {
 
 // WriteFrames appends encoded, which must be whole blocks (sample frames,
 // or 65-byte GSM blocks) holding exactly samples sample frames. It copies
-// encoded into the batch buffer, writes when the buffer is full and
-// flushes (updating the header) once FlushEvery of audio is pending. It
-// does not allocate.
+// encoded into the batch buffer; when the buffer is full it writes it and
+// updates the header, and once FlushEvery of audio is pending it flushes.
+// It does not allocate.
 func (w *WAVWriter) WriteFrames(encoded []byte, samples int) error {
 	if w.closed {
 		return ErrClosed
@@ -137,10 +138,16 @@ func (w *WAVWriter) WriteFrames(encoded []byte, samples int) error {
 	if w.data+int64(len(encoded)) > w.limit {
 		return fmt.Errorf("%w: %d + %d bytes", ErrTooLarge, w.data, len(encoded))
 	}
+	out := w.b.out
 	if err := w.b.add(encoded); err != nil {
 		return err
 	}
 	w.data += int64(len(encoded))
+	if w.b.out != out { // a full buffer went out: let the header cover it
+		if err := w.patch(0); err != nil {
+			return err
+		}
+	}
 	w.samples += int64(samples)
 	w.pending += int64(samples)
 	if w.pending >= w.flushN {
