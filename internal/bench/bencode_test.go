@@ -92,6 +92,8 @@ func TestParseSDPAudio(t *testing.T) {
 		{"session c", "v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 30000 RTP/AVP 0\r\n", "127.0.0.1:30000"},
 		{"media c wins", "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 127.0.0.2\r\n", "127.0.0.2:4000"},
 		{"first audio only", "c=IN IP4 127.0.0.1\nm=video 5000 RTP/AVP 96\nm=audio 6000 RTP/AVP 0\nm=audio 7000 RTP/AVP 0\n", "127.0.0.1:6000"},
+		{"video c ignored", "c=IN IP4 127.0.0.1\nm=video 5000 RTP/AVP 96\nc=IN IP4 127.0.0.9\nm=audio 6000 RTP/AVP 0\n", "127.0.0.1:6000"},
+		{"later section c ignored", "c=IN IP4 127.0.0.1\nm=audio 6000 RTP/AVP 0\nm=video 5000 RTP/AVP 96\nc=IN IP4 127.0.0.9\n", "127.0.0.1:6000"},
 		{"generated", MakeSDP(mustAP("127.0.0.1:1234")), "127.0.0.1:1234"},
 	}
 	for _, tt := range tests {

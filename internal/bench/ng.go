@@ -131,8 +131,12 @@ func MakeSDP(a netip.AddrPort) string {
 func ParseSDPAudio(sdp string) (netip.AddrPort, error) {
 	var sess, media netip.Addr
 	port := -1
+	inOther := false // inside an m= section that is not the chosen audio one
 	for _, line := range strings.Split(sdp, "\n") {
 		line = strings.TrimRight(line, "\r")
+		if strings.HasPrefix(line, "m=") && port >= 0 {
+			break // past the audio section
+		}
 		switch {
 		case strings.HasPrefix(line, "c="):
 			f := strings.Fields(line[2:])
@@ -143,19 +147,17 @@ func ParseSDPAudio(sdp string) (netip.AddrPort, error) {
 			if err != nil {
 				continue
 			}
-			if port < 0 {
-				sess = a
-			} else if !media.IsValid() {
+			switch {
+			case port >= 0:
 				media = a
+			case !inOther:
+				sess = a
 			}
 		case strings.HasPrefix(line, "m="):
-			if port >= 0 {
-				break
-			}
+			inOther = true
 			f := strings.Fields(line[2:])
 			if len(f) >= 2 && f[0] == "audio" {
-				p, err := strconv.ParseUint(f[1], 10, 16)
-				if err == nil {
+				if p, err := strconv.ParseUint(f[1], 10, 16); err == nil {
 					port = int(p)
 				}
 			}

@@ -1,7 +1,7 @@
 package bench
 
 // rxStream holds the receive-side statistics of one call direction. It is
-// owned by the one receiver goroutine that sees its SSRC.
+// owned by the media worker that owns the call.
 type rxStream struct {
 	received  uint64 // packets received, duplicates included
 	dups      uint64 // packets whose sequence number was already seen
