@@ -51,6 +51,11 @@ func FuzzDecodeG711(f *testing.F) {
 			if n != len(payload) || n == 0 {
 				continue
 			}
+			// A fresh decoder: after Conceal the next frame is cross-faded.
+			dec = NewPCMUDecoder()
+			if alaw {
+				dec = NewPCMADecoder()
+			}
 			pcm := make([]int16, n)
 			dec.Decode(payload, pcm)
 			out := make([]byte, n)

@@ -110,16 +110,28 @@ func AlawDecode(c byte) int16 { return alawToLinear[c] }
 // AlawEncode returns the A-law code of one linear sample.
 func AlawEncode(s int16) byte { return linearToAlaw[uint16(s)>>3] }
 
-// g711Decoder decodes PCMU or PCMA; it is stateless apart from the table.
-type g711Decoder struct{ table *[256]int16 }
+// g711Decoder decodes PCMU or PCMA; its only state is the concealment
+// history. It implements Decoder and Concealer.
+type g711Decoder struct {
+	table *[256]int16
+	plc   plc
+}
 
-// NewPCMUDecoder returns a G.711 µ-law decoder (8000 Hz, mono).
-func NewPCMUDecoder() Decoder { return g711Decoder{&ulawToLinear} }
+// NewPCMUDecoder returns a G.711 µ-law decoder (8000 Hz, mono) with packet
+// loss concealment.
+func NewPCMUDecoder() Decoder { return newG711Decoder(&ulawToLinear) }
 
-// NewPCMADecoder returns a G.711 A-law decoder (8000 Hz, mono).
-func NewPCMADecoder() Decoder { return g711Decoder{&alawToLinear} }
+// NewPCMADecoder returns a G.711 A-law decoder (8000 Hz, mono) with packet
+// loss concealment.
+func NewPCMADecoder() Decoder { return newG711Decoder(&alawToLinear) }
 
-func (d g711Decoder) Decode(payload []byte, pcm []int16) (int, error) {
+func newG711Decoder(table *[256]int16) *g711Decoder {
+	d := &g711Decoder{table: table}
+	d.plc.init(8000)
+	return d
+}
+
+func (d *g711Decoder) Decode(payload []byte, pcm []int16) (int, error) {
 	if len(pcm) < len(payload) {
 		return 0, ErrShortBuffer
 	}
@@ -127,13 +139,19 @@ func (d g711Decoder) Decode(payload []byte, pcm []int16) (int, error) {
 	for i, c := range payload {
 		pcm[i] = d.table[c]
 	}
+	d.plc.good(pcm)
 	return len(payload), nil
 }
 
-func (g711Decoder) SampleRate() int      { return 8000 }
-func (g711Decoder) Channels() int        { return 1 }
-func (g711Decoder) MaxSamples(n int) int { return n }
-func (g711Decoder) Reset()               {}
+// Conceal repeats the last pitch period, fading out after 10 ms.
+func (d *g711Decoder) Conceal(pcm []int16, samples int) int {
+	return d.plc.conceal(pcm[:min(samples, len(pcm))])
+}
+
+func (*g711Decoder) SampleRate() int      { return 8000 }
+func (*g711Decoder) Channels() int        { return 1 }
+func (*g711Decoder) MaxSamples(n int) int { return n }
+func (d *g711Decoder) Reset()             { d.plc.init(8000) }
 
 // g711Encoder encodes PCMU or PCMA.
 type g711Encoder struct{ alaw bool }

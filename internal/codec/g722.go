@@ -162,13 +162,17 @@ func (st *g722State) synth(rlow, rhigh int32) (int16, int16) {
 	return int16(sat16(out1 >> 11)), int16(sat16(out2 >> 11))
 }
 
-// G722Decoder decodes 64 kbit/s G.722 payloads to 16 kHz mono PCM.
-type G722Decoder struct{ st g722State }
+// G722Decoder decodes 64 kbit/s G.722 payloads to 16 kHz mono PCM. It
+// implements Decoder and Concealer.
+type G722Decoder struct {
+	st  g722State
+	plc plc
+}
 
 // NewG722Decoder returns a G.722 decoder in its initial state.
 func NewG722Decoder() *G722Decoder {
 	d := &G722Decoder{}
-	d.st.reset()
+	d.Reset()
 	return d
 }
 
@@ -180,7 +184,14 @@ func (d *G722Decoder) Decode(payload []byte, pcm []int16) (int, error) {
 	for i, c := range payload {
 		pcm[2*i], pcm[2*i+1] = d.st.synth(d.st.decodePair(c))
 	}
+	d.plc.good(pcm[:2*len(payload)])
 	return 2 * len(payload), nil
+}
+
+// Conceal repeats the last pitch period, fading out after 10 ms. The
+// ADPCM state is left as it was; the next payload decodes from it.
+func (d *G722Decoder) Conceal(pcm []int16, samples int) int {
+	return d.plc.conceal(pcm[:min(samples, len(pcm))])
 }
 
 // SampleRate is 16000: G.722 audio is wideband whatever the RTP clock says.
@@ -193,4 +204,7 @@ func (d *G722Decoder) Channels() int { return 1 }
 func (d *G722Decoder) MaxSamples(n int) int { return 2 * n }
 
 // Reset returns the decoder to its initial state.
-func (d *G722Decoder) Reset() { d.st.reset() }
+func (d *G722Decoder) Reset() {
+	d.st.reset()
+	d.plc.init(16000)
+}
