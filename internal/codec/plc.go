@@ -44,7 +44,7 @@ func (p *plc) good(pcm []int16) {
 		fade := min(plcCrossFadeMs*p.rate/1000, len(pcm))
 		for i := range fade {
 			w := float32(i+1) / float32(fade+1)
-			s := float32(p.substitute(p.lost+i))
+			s := float32(p.substitute(p.lost + i))
 			pcm[i] = int16(float32(pcm[i])*w + s*(1-w))
 		}
 		p.lost, p.pitch = 0, 0
