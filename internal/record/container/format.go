@@ -16,16 +16,19 @@ const (
 	EncodingPCM8  = "pcm8"  // unsigned 8-bit linear PCM (WAV convention)
 	EncodingPCMU  = "pcmu"  // G.711 µ-law
 	EncodingPCMA  = "pcma"  // G.711 A-law
-	EncodingGSM   = "gsm"   // GSM 06.10 full rate, Microsoft WAV49 packing
+	EncodingGSM   = "gsm"   // GSM 06.10 full rate (WAV49 blocks in wav, 33-byte frames in raw)
 	EncodingOpus  = "opus"  // Opus (RFC 6716)
 	EncodingMP3   = "mp3"   // MPEG-1/2/2.5 Layer III
 )
 
-// GSM 06.10 in WAV (format tag 0x31) packs two 160-sample frames into one
-// 65-byte block.
+// GSM 06.10 in WAV (format tag 0x31, Microsoft "WAV49" packing) packs two
+// 160-sample frames into one 65-byte block. A raw .gsm file (sox, Asterisk,
+// RFC 3551 §4.5.8 payloads) is a sequence of standard 33-byte frames.
 const (
 	GSMBlockSize       = 65
 	GSMSamplesPerBlock = 320
+	GSMFrameSize       = 33
+	GSMFrameSamples    = 160
 )
 
 // Format describes what a recording file holds. The zero value is invalid;
@@ -108,19 +111,27 @@ func (f Format) Bits() int { return naturalBits[f.Encoding] }
 
 // BlockAlign returns the size in bytes of the smallest unit of encoded data:
 // one sample frame (all channels) for PCM and G.711, a 65-byte block for
-// GSM, and 0 for opus and mp3, whose packets vary in size.
+// GSM in WAV (33-byte frame in raw), and 0 for opus and mp3, whose packets
+// vary in size.
 func (f Format) BlockAlign() int {
 	if f.Encoding == EncodingGSM {
+		if f.Container == ContainerRaw {
+			return GSMFrameSize
+		}
 		return GSMBlockSize
 	}
 	return f.Bits() / 8 * f.Channels
 }
 
 // SamplesPerBlock returns how many sample frames one [Format.BlockAlign]
-// unit holds: 1 for PCM and G.711, 320 for GSM, 0 for opus and mp3.
+// unit holds: 1 for PCM and G.711, 320 for GSM in WAV (160 in raw), 0 for
+// opus and mp3.
 func (f Format) SamplesPerBlock() int {
 	switch f.Encoding {
 	case EncodingGSM:
+		if f.Container == ContainerRaw {
+			return GSMFrameSamples
+		}
 		return GSMSamplesPerBlock
 	case EncodingOpus, EncodingMP3:
 		return 0

@@ -65,7 +65,7 @@ func ParseMP3Header(b []byte) (MP3Frame, error) {
 // mp3Scan is the result of walking a bare MP3 stream.
 type mp3Scan struct {
 	frames, samples int64
-	rate            int
+	rate, channels  int
 	end             int64 // offset just past the last complete frame (or ID3v1 tag)
 	partial         bool  // the input ends inside a frame whose header is good
 	garbage         bool  // a bad header was met before the end
@@ -125,7 +125,7 @@ func scanMP3(r io.Reader) (mp3Scan, error) {
 		}
 		s.frames++
 		s.samples += int64(f.Samples)
-		s.rate = f.SampleRate
+		s.rate, s.channels = f.SampleRate, f.Channels
 		s.end = off
 	}
 }

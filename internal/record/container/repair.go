@@ -233,7 +233,7 @@ func validPageAfter(f *os.File, from, size int64, serial uint32) bool {
 
 func repairMP3(f *os.File, size int64) (Result, error) {
 	s, err := scanMP3(io.NewSectionReader(f, 0, size))
-	res := Result{Format: Format{Container: ContainerMP3, Encoding: EncodingMP3, SampleRate: s.rate}}
+	res := Result{Format: Format{Container: ContainerMP3, Encoding: EncodingMP3, SampleRate: s.rate, Channels: s.channels}}
 	if err != nil {
 		return res, err
 	}
