@@ -81,9 +81,21 @@ func fixed[T any](name string, want int, mk func() T) func(int, int) (T, error) 
 func init() {
 	register(codecEntry{"PCMU", fixed("PCMU", 8000, NewPCMUDecoder), fixed("PCMU", 8000, NewPCMUEncoder)})
 	register(codecEntry{"PCMA", fixed("PCMA", 8000, NewPCMADecoder), fixed("PCMA", 8000, NewPCMAEncoder)})
+	// G722/16000 is a common mistake for G722/8000; the audio is the same.
+	g722ok := func(r, c int) bool { return (r == 8000 || r == 16000) && c == 1 }
 	register(codecEntry{"G722",
-		fixed("G722", 8000, func() Decoder { return NewG722Decoder() }),
-		fixed("G722", 8000, func() Encoder { return NewG722Encoder() })})
+		func(r, c int) (Decoder, error) {
+			if !g722ok(r, c) {
+				return nil, badFormat("G722", r, c)
+			}
+			return NewG722Decoder(), nil
+		},
+		func(r, c int) (Encoder, error) {
+			if !g722ok(r, c) {
+				return nil, badFormat("G722", r, c)
+			}
+			return NewG722Encoder(), nil
+		}})
 	l16ok := func(clockRate, channels int) bool {
 		return clockRate >= 1000 && clockRate <= 192000 && channels >= 1 && channels <= 8
 	}
@@ -105,7 +117,8 @@ func init() {
 // NewDecoder returns a decoder for the encoding an rtpmap names: name is
 // compared case-insensitively, clockRate is the RTP clock rate and
 // channels the rtpmap channel count (0 means 1). For G722 pass 8000, as
-// SDP does; the decoder still writes 16 kHz. For opus, whose rtpmap always
+// SDP does (16000, a common mistake, is accepted too); the decoder writes
+// 16 kHz either way. For opus, whose rtpmap always
 // says 2 channels, channels chooses the PCM layout: 1 has libopus downmix.
 // An unknown name or an unsupported rate or channel count is
 // ErrUnknownCodec.
