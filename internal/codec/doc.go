@@ -16,8 +16,14 @@
 // G.711, L16 and G.722 are written in Go. Opus (libopus), G.729 (bcg729) and
 // GSM 06.10 (libgsm) call the Debian C libraries through cgo and are built
 // only when cgo is enabled; without cgo the registry simply does not list
-// them. The cgo codecs hold C memory: they implement io.Closer, and a
+// them. MP3Encoder (libmp3lame, cgo) writes MP3 for recordings; it is not
+// an RTP codec and not in the registry. The cgo codecs hold C memory: they implement io.Closer, and a
 // cleanup frees it if Close is never called.
+//
+// Decoders that can fill gaps left by lost packets implement [Concealer]:
+// PCMU, PCMA and G722 (pitch repetition, fading out over 60 ms), opus and
+// G729 (the libraries' own concealment). GSM and L16 leave gaps to the
+// caller.
 //
 // Payload sizes per codec (samples are per channel):
 //
