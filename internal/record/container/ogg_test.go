@@ -89,6 +89,42 @@ func TestOggRoundTrip(t *testing.T) {
 	}
 }
 
+// TestOggFullPages fills pages to 255 lacing values with tiny packets and
+// packets of exactly 255 bytes, so packets end exactly at page ends.
+func TestOggFullPages(t *testing.T) {
+	var f memFile
+	w, err := NewOggOpusWriter(&f, Format{"ogg", "opus", 48000, 1, 0}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [][]byte
+	for i := range 700 {
+		p := []byte{byte(i)}
+		if i%50 == 0 {
+			p = opusPacket(254+i%4/2, byte(i)) // 255 or 256 bytes: 2 lacing values; 51 per 50 packets
+		}
+		want = append(want, p)
+		if err := w.WriteFrames(p, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ReadOgg(bytes.NewReader(f.b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Packets) != len(want) || s.Granule != 700 {
+		t.Fatalf("%d packets, granule %d", len(s.Packets), s.Granule)
+	}
+	for i := range want {
+		if !bytes.Equal(s.Packets[i], want[i]) {
+			t.Fatalf("packet %d differs", i)
+		}
+	}
+}
+
 // TestOggPagesPerSecond checks that Flush (automatic after FlushEvery of
 // audio) closes pages so no page spans more than a second.
 func TestOggPagesPerSecond(t *testing.T) {

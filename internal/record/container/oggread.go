@@ -63,8 +63,8 @@ func ReadOgg(r io.Reader) (*OggOpus, error) {
 		if p.Sequence != uint32(s.Pages) {
 			return s, fmt.Errorf("%w: page sequence %d, want %d (page lost)", ErrBadHeader, p.Sequence, s.Pages)
 		}
-		if p.HeaderType&PageContinued == 0 && len(pkt) > 0 {
-			return s, fmt.Errorf("%w: page %d does not continue an unfinished packet", ErrBadHeader, s.Pages)
+		if (p.HeaderType&PageContinued != 0) != (len(pkt) > 0) {
+			return s, fmt.Errorf("%w: page %d continuation flag %v, unfinished packet %v", ErrBadHeader, s.Pages, p.HeaderType&PageContinued != 0, len(pkt) > 0)
 		}
 		s.Pages++
 		s.EOS = p.HeaderType&PageEOS != 0

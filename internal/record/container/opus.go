@@ -147,10 +147,10 @@ func (w *OggOpusWriter) WriteFrames(packet []byte, samples int) error {
 // the position at the packet's end.
 func (w *OggOpusWriter) addPacket(packet []byte, granule int64) {
 	rest := packet
-	for {
+	for first := true; ; first = false {
 		if w.nseg == 255 {
 			w.closePage(0)
-			w.contd = true
+			w.contd = !first // the next page continues this packet
 		}
 		n := min(len(rest), 255)
 		w.lacing[w.nseg] = byte(n)
