@@ -12,6 +12,7 @@ have pkg-config || need+=(pkg-config)
 have sipp || need+=(sip-tester)          # SIP/RTP peer for interop tests
 have kamailio || need+=(kamailio)        # its rtpproxy module drives the media node in interop tests
 have sox || need+=(sox)                  # audio checks of recordings
+have ffmpeg || need+=(ffmpeg)            # decodes recordings (Ogg/Opus, MP3, GSM WAV) in interop checks
 # C libraries of the recorder's codecs (cgo): Opus, G.729, GSM 06.10, MP3.
 for lib in libopus-dev libbcg729-dev libgsm1-dev libmp3lame-dev; do
   dpkg-query -W -f='${Status}' "$lib" 2>/dev/null | grep -q "ok installed" || need+=("$lib")
