@@ -90,3 +90,54 @@ func BenchmarkBatchPath(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/pkt")
 }
+
+func TestRxQueueOverflowCounted(t *testing.T) {
+	small, err := listenMmsg(loopback, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Close()
+	from, err := listenMmsg(loopback, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer from.Close()
+	sb := newSendBatch(from, 64)
+	dst := sockaddr4(small.addr)
+	tx := txStream{ssrc: ssrcOf(0, dirOut)}
+	for round := 0; round < 4; round++ {
+		for sb.next(&dst) != nil {
+			writeRTP(sb.bufs[(sb.n-1)*pktSize:sb.n*pktSize], &tx, 0)
+		}
+		if err := sb.flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rb := newRecvBatch(small, 64)
+	drain := func() {
+		for {
+			n, err := rb.poll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				return
+			}
+			for i := 0; i < n; i++ {
+				rb.stamp(i)
+			}
+		}
+	}
+	drain()
+	// The kernel reports the drop counter on packets queued after the
+	// drops, so send one more.
+	writeRTP(sb.next(&dst), &tx, 0)
+	if err := sb.flush(); err != nil {
+		t.Fatal(err)
+	}
+	drain()
+	if rb.ovfl == 0 {
+		t.Fatal("256 packets into a 4 KiB receive buffer and no drop counted")
+	}
+	t.Logf("dropped %d of 256", rb.ovfl)
+}

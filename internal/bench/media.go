@@ -106,6 +106,7 @@ func (r *runner) worker(s int) {
 		r.sendErrs.Add(out.dropped + back.dropped)
 		r.sendCalls.Add(out.syscalls + back.syscalls)
 		r.recvCalls.Add(rxOut.syscalls + rxBack.syscalls)
+		r.rxDrops.Add(uint64(rxOut.ovfl) + uint64(rxBack.ovfl))
 	}()
 	tick := r.cfg.Tick
 	k := ticksElapsed(r.since(), tick) + 1

@@ -123,3 +123,16 @@ func TestAutoTick(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSNMP(t *testing.T) {
+	snmp := "Ip: Forwarding DefaultTTL\nIp: 1 64\nUdp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors\nUdp: 10 2 7 12 5\n"
+	if v, err := parseSNMP(snmp, "Udp:", "RcvbufErrors"); err != nil || v != 5 {
+		t.Fatalf("RcvbufErrors = %d, %v", v, err)
+	}
+	if _, err := parseSNMP(snmp, "Udp:", "Nope"); err == nil {
+		t.Fatal("missing field found")
+	}
+	if _, err := udpRcvbufErrors(); err != nil {
+		t.Fatal(err)
+	}
+}

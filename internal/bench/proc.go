@@ -110,3 +110,37 @@ func ReadPIDFile(path string) (int, error) {
 	}
 	return pid, nil
 }
+
+// udpRcvbufErrors returns the host's UDP RcvbufErrors counter from
+// /proc/net/snmp: datagrams dropped because a socket's receive queue was
+// full.
+func udpRcvbufErrors() (uint64, error) {
+	b, err := os.ReadFile("/proc/net/snmp")
+	if err != nil {
+		return 0, fmt.Errorf("bench: snmp: %w", err)
+	}
+	return parseSNMP(string(b), "Udp:", "RcvbufErrors")
+}
+
+// parseSNMP returns the value of field in the table whose two lines start
+// with prefix (a header line of names, then a line of values).
+func parseSNMP(s, prefix, field string) (uint64, error) {
+	var names []string
+	for _, line := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(line, prefix) {
+			continue
+		}
+		f := strings.Fields(line)
+		if names == nil {
+			names = f
+			continue
+		}
+		for i, n := range names {
+			if n == field && i < len(f) {
+				return strconv.ParseUint(f[i], 10, 64)
+			}
+		}
+		break
+	}
+	return 0, fmt.Errorf("bench: snmp: no %s %s", prefix, field)
+}

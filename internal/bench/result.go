@@ -33,6 +33,13 @@ type Result struct {
 	Misrouted  uint64  `json:"misrouted"` // arrived on the wrong side
 	Foreign    uint64  `json:"foreign"`   // not one of ours
 	SendErrors uint64  `json:"send_errors"`
+	// GenRxDrops counts packets dropped because the generator's own
+	// receive queues overflowed (SO_RXQ_OVFL): loss that is not the
+	// relay's fault. HostRcvbufErrors is the host-wide UDP RcvbufErrors
+	// increase over the run (/proc/net/snmp): on an otherwise idle host,
+	// HostRcvbufErrors-GenRxDrops were dropped at the relay's sockets.
+	GenRxDrops       uint64 `json:"gen_rx_drops"`
+	HostRcvbufErrors uint64 `json:"host_udp_rcvbuf_errors"`
 
 	Latency    Quantiles `json:"latency_us"`     // one-way, sender to receiver through the relay
 	JitterMean float64   `json:"jitter_mean_us"` // RFC 3550 jitter of transit times, mean over streams
@@ -115,6 +122,7 @@ func (r *runner) fill(res *Result, w0, w1 snap) {
 	}
 	res.Misrouted, res.Foreign = r.misrouted.Load(), r.foreign.Load()
 	res.SendErrors = r.sendErrs.Load()
+	res.GenRxDrops = r.rxDrops.Load()
 	res.SendSyscalls, res.RecvSyscalls = r.sendCalls.Load(), r.recvCalls.Load()
 	res.Latency = quantiles(&r.lat, time.Microsecond)
 	res.Setup = quantiles(&r.setup, time.Millisecond)
@@ -165,6 +173,7 @@ func (res *Result) WriteText(w io.Writer) error {
 	p("packets", "sent %d  received %d  lost %d (%.3f%%), %d dead streams", res.Sent, res.Received, res.Lost, res.LossPct, res.DeadStreams)
 	p("anomalies", "dup %d  reordered %d  misrouted %d  foreign %d  send errors %d",
 		res.Duplicates, res.Reordered, res.Misrouted, res.Foreign, res.SendErrors)
+	p("socket drops", "generator rx queues %d  host UDP RcvbufErrors %d", res.GenRxDrops, res.HostRcvbufErrors)
 	p("latency µs", "p50 %.0f  p90 %.0f  p99 %.0f  max %.0f  mean %.0f",
 		res.Latency.P50, res.Latency.P90, res.Latency.P99, res.Latency.Max, res.Latency.Mean)
 	p("jitter µs", "mean %.1f  max %.1f", res.JitterMean, res.JitterMax)

@@ -22,6 +22,7 @@ type runner struct {
 
 	sent, recv, dups, foreign, misrouted atomic.Uint64
 	sendErrs, sendCalls, recvCalls       atomic.Uint64
+	rxDrops                              atomic.Uint64 // our sockets' receive-queue overflows
 	active, failed, recordErrs           atomic.Int64
 	firstErr                             atomic.Pointer[error]
 }
@@ -71,6 +72,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.PID > 0 {
 		res.RelayRSSBeforeKB, _ = procRSS(cfg.PID)
 	}
+	rcvbufErrs0, snmpErr := udpRcvbufErrors()
 
 	r.base = time.Now()
 	var media sync.WaitGroup
@@ -130,6 +132,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	})
 	cancel()
 	res.DeleteFailed = int(delErrs.Load())
+	if rcvbufErrs1, err := udpRcvbufErrors(); err == nil && snmpErr == nil && rcvbufErrs1 >= rcvbufErrs0 {
+		res.HostRcvbufErrors = rcvbufErrs1 - rcvbufErrs0
+	}
 	r.fill(res, w0, w1)
 	if res.CallsUp == 0 {
 		if p := r.firstErr.Load(); p != nil {

@@ -49,6 +49,15 @@ func listenMmsg(ip netip.Addr, bufBytes int) (*mmsgSocket, error) {
 	err = rc.Control(func(fd uintptr) {
 		s.fd = int(fd)
 		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+		if serr == nil {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RXQ_OVFL, 1)
+		}
+		if bufBytes > 0 {
+			// As root, go past net.core.[rw]mem_max for this socket only;
+			// otherwise the SetReadBuffer/SetWriteBuffer above stand.
+			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, bufBytes)
+			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, bufBytes)
+		}
 	})
 	if err == nil {
 		err = serr
@@ -167,6 +176,7 @@ type recvBatch struct {
 	n     int
 	// counters
 	syscalls uint64
+	ovfl     uint32 // the socket's receive-queue drop counter (SO_RXQ_OVFL)
 }
 
 // ctrlLen is the control buffer per message: one cmsghdr and a timespec.
@@ -224,8 +234,10 @@ func (b *recvBatch) pkt(i int) []byte {
 }
 
 // stamp returns the kernel receive time of packet i in Unix ns, or 0 when
-// the kernel gave none.
+// the kernel gave none. It also notes the socket's drop counter when the
+// kernel reports it (only once it is non-zero).
 func (b *recvBatch) stamp(i int) int64 {
+	var ts int64
 	h := &b.hdrs[i].Hdr
 	c := b.ctrl[i*ctrlLen : i*ctrlLen+min(int(h.Controllen), ctrlLen)]
 	for len(c) >= unix.SizeofCmsghdr {
@@ -233,14 +245,18 @@ func (b *recvBatch) stamp(i int) int64 {
 		level := int32(binary.NativeEndian.Uint32(c[8:]))
 		typ := int32(binary.NativeEndian.Uint32(c[12:]))
 		if l < unix.SizeofCmsghdr || l > len(c) {
-			return 0
+			return ts
 		}
-		if level == unix.SOL_SOCKET && typ == unix.SO_TIMESTAMPNS && l >= unix.SizeofCmsghdr+16 {
+		switch {
+		case level != unix.SOL_SOCKET:
+		case typ == unix.SO_TIMESTAMPNS && l >= unix.SizeofCmsghdr+16:
 			sec := int64(binary.NativeEndian.Uint64(c[16:]))
 			nsec := int64(binary.NativeEndian.Uint64(c[24:]))
-			return sec*1e9 + nsec
+			ts = sec*1e9 + nsec
+		case typ == unix.SO_RXQ_OVFL && l >= unix.SizeofCmsghdr+4:
+			b.ovfl = max(b.ovfl, binary.NativeEndian.Uint32(c[16:]))
 		}
-		c = c[(l+7)&^7:]
+		c = c[min((l+7)&^7, len(c)):]
 	}
-	return 0
+	return ts
 }
