@@ -105,7 +105,25 @@ func (d *GSMDecoder) Close() error { d.s.close(); return nil }
 
 // GSMEncoder encodes 8 kHz mono PCM to GSM 06.10 frames. It implements
 // Encoder and io.Closer.
-type GSMEncoder struct{ s gsmState }
+type GSMEncoder struct {
+	s     gsmState
+	wav49 bool
+}
+
+// NewGSMEncoderWAV49 returns an encoder in Microsoft's WAV49 packing, the
+// one WAV files with format tag 0x31 hold: each pair of frames (320
+// samples) is one 65-byte block. Encode then takes whole pairs.
+func NewGSMEncoderWAV49() *GSMEncoder {
+	e := &GSMEncoder{wav49: true}
+	gsmOpen(&e.s, e)
+	e.setWAV49()
+	return e
+}
+
+func (e *GSMEncoder) setWAV49() {
+	one := C.int(1)
+	C.gsm_option(e.s.g, C.GSM_OPT_WAV49, &one)
+}
 
 // NewGSMEncoder returns a GSM 06.10 encoder in its initial state.
 func NewGSMEncoder() *GSMEncoder {
@@ -119,12 +137,28 @@ func (e *GSMEncoder) Encode(pcm []int16, out []byte) (int, error) {
 	if e.s.g == nil {
 		return 0, ErrClosed
 	}
-	if len(pcm) == 0 || len(pcm)%gsmFrameSamples != 0 {
+	frame := gsmFrameSamples
+	if e.wav49 {
+		frame *= 2
+	}
+	if len(pcm) == 0 || len(pcm)%frame != 0 {
 		return 0, ErrFrameSize
 	}
 	frames := len(pcm) / gsmFrameSamples
-	if len(out) < frames*gsmFrameBytes {
+	if len(out) < e.MaxPayload(len(pcm)) {
 		return 0, ErrShortBuffer
+	}
+	if e.wav49 {
+		// libgsm writes the pair's first frame in 32 bytes and the second
+		// in 33: one 65-byte block per pair.
+		off := 0
+		for i := range frames {
+			C.gsm_encode(e.s.g, (*C.gsm_signal)(unsafe.Pointer(&pcm[i*gsmFrameSamples])),
+				(*C.gsm_byte)(unsafe.Pointer(&out[off])))
+			off += 32 + i%2
+		}
+		runtime.KeepAlive(e)
+		return off, nil
 	}
 	for i := range frames {
 		// libgsm reads the input only, although the prototype is not const.
@@ -141,20 +175,33 @@ func (e *GSMEncoder) SampleRate() int { return 8000 }
 // Channels is 1.
 func (e *GSMEncoder) Channels() int { return 1 }
 
-// FrameSamples is 160 (20 ms).
-func (e *GSMEncoder) FrameSamples() int { return gsmFrameSamples }
+// FrameSamples is 160 (20 ms), or 320 in WAV49 packing.
+func (e *GSMEncoder) FrameSamples() int {
+	if e.wav49 {
+		return 2 * gsmFrameSamples
+	}
+	return gsmFrameSamples
+}
 
 // MultiFrame is true: frames are concatenated in one payload.
 func (e *GSMEncoder) MultiFrame() bool { return true }
 
-// MaxPayload is 33 bytes per 160 samples.
-func (e *GSMEncoder) MaxPayload(n int) int { return n / gsmFrameSamples * gsmFrameBytes }
+// MaxPayload is 33 bytes per 160 samples (65 per 320 in WAV49 packing).
+func (e *GSMEncoder) MaxPayload(n int) int {
+	if e.wav49 {
+		return n / (2 * gsmFrameSamples) * 65
+	}
+	return n / gsmFrameSamples * gsmFrameBytes
+}
 
 // Reset returns the encoder to its initial state.
 func (e *GSMEncoder) Reset() {
 	if e.s.g != nil {
 		e.s.close()
 		gsmOpen(&e.s, e)
+		if e.wav49 {
+			e.setWAV49()
+		}
 	}
 }
 
