@@ -19,6 +19,7 @@ import (
 
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/media"
+	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/rtpp"
 )
 
@@ -26,7 +27,9 @@ import (
 // listeners and, when configured, a metrics listener.
 type MediaNode struct {
 	Manager *media.Manager
-	Control *rtpp.Server
+	// Recorder is nil when no recordings directory is configured.
+	Recorder *record.Recorder
+	Control  *rtpp.Server
 	// Addrs are the bound control listener addresses, in config order
 	// ("udp:127.0.0.1:22222", "unix:/run/callrec/media.sock").
 	Addrs []string
@@ -51,15 +54,28 @@ func StartMedia(ctx context.Context, c config.Media, log *slog.Logger) (*MediaNo
 			return nil, fmt.Errorf("app: media advertise: %w", err)
 		}
 	}
+	var rec *record.Recorder
+	var taps media.TapFactory
+	if c.RecordDir != "" {
+		rec, err = record.New(record.Config{Dir: c.RecordDir, Logger: log.With("component", "record")})
+		if err != nil {
+			return nil, err
+		}
+		taps = rec
+	}
 	mgr, err := media.New(media.Config{
 		Listen: listen, Advertise: adv, PortMin: c.PortMin, PortMax: c.PortMax,
 		FirstFree: c.Allocation == "first-free", Timeout: c.Timeout.Std(), SetupTimeout: c.SetupTimeout.Std(),
 		RelatchWindow: c.RelatchWindow.Std(), Workers: c.Workers, MaxSessions: c.MaxSessions, Logger: log,
+		Taps: taps,
 	})
 	if err != nil {
+		if rec != nil {
+			rec.Close(context.Background())
+		}
 		return nil, err
 	}
-	n := &MediaNode{Manager: mgr, log: log}
+	n := &MediaNode{Manager: mgr, Recorder: rec, log: log}
 	n.Control = &rtpp.Server{Logger: log.With("component", "rtpp")}
 	n.Control.Handler = &media.Control{M: mgr, Commands: &n.Control.Counters}
 	fail := func(err error) (*MediaNode, error) {
@@ -121,12 +137,18 @@ func (n *MediaNode) serve(f func() error) {
 }
 
 // Close stops in order: control listeners first (no new commands), then
-// every session (ports freed, recordings closed), then metrics.
+// every session (ports freed, taps closed), then the recorder (files
+// finished), then metrics.
 func (n *MediaNode) Close(ctx context.Context) error {
 	if n.Control != nil {
 		n.Control.Close()
 	}
 	err := n.Manager.Close(ctx)
+	if n.Recorder != nil {
+		if rerr := n.Recorder.Close(ctx); err == nil {
+			err = rerr
+		}
+	}
 	if n.metrics != nil {
 		n.metrics.Shutdown(ctx)
 	}
