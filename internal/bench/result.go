@@ -11,6 +11,12 @@ import (
 // Result is the outcome of one Run. Latencies are in microseconds. The
 // CPU and packet-rate figures cover the hold window only (after every
 // call is set up, before teardown); loss and latency cover the whole run.
+//
+// Latency runs from the send timestamp to the kernel's receive timestamp
+// on the generator's socket. A worker sends one tick's packets as one
+// burst (about 2*calls*tick/ptime/senders packets), so latency includes
+// the relay's queueing behind that burst; a finer --tick lowers it at
+// some generator CPU.
 type Result struct {
 	Control      string  `json:"control"`
 	Calls        int     `json:"calls"`
