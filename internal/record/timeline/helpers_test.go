@@ -242,3 +242,19 @@ func goertzel(pcm []int16, f float64) float64 {
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) }
 
 const ms = int64(time.Millisecond)
+
+// resampleRef converts 8 kHz pcm to rate, delay-compensated like the leg.
+func resampleRef(t testing.TB, pcm []int16, rate int) []int16 {
+	if rate == 8000 {
+		return pcm
+	}
+	r, err := codec.NewResampler(8000, rate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]int16, r.MaxOut(len(pcm)+400))
+	in := append(append([]int16(nil), pcm...), make([]int16, 400)...)
+	n, _ := r.Process(in, out)
+	d := int(math.Round(r.Delay()))
+	return out[d : d+len(pcm)*rate/8000 : n]
+}

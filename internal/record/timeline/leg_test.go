@@ -6,7 +6,7 @@ import (
 )
 
 const (
-	testStart = int64(time.Second)                  // recording clock origin
+	testStart = int64(time.Second)                     // recording clock origin
 	testT0    = testStart + 50*int64(time.Millisecond) // first packet sent
 )
 
