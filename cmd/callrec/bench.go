@@ -47,7 +47,7 @@ func runBenchMedia(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.Ramp, "ramp", 0, "start the calls evenly over this time (default 10ms per call, at least 1s)")
 	fs.DurationVar(&cfg.Duration, "duration", 30e9, "hold time after the ramp; the run always ends by itself after ramp+duration")
 	fs.DurationVar(&cfg.Ptime, "ptime", 20e6, "packet interval per direction (160-byte PCMU payload regardless)")
-	fs.DurationVar(&cfg.Tick, "tick", 0, "sender timer-wheel tick; a worker sends one burst per tick, so a finer tick means less relay queueing in the latency figures and more generator CPU (default: about 8 calls per wake-up, 1ms..ptime/2, dividing ptime)")
+	fs.DurationVar(&cfg.Tick, "tick", 1e6, "sender timer-wheel tick, must divide --ptime; a worker sends one burst per tick, so a finer tick means less relay queueing in the latency figures and more generator CPU")
 	fs.DurationVar(&cfg.Drain, "drain", 500e6, "max wait for in-flight packets after the last send")
 	fs.IntVar(&cfg.Senders, "senders", 0, "sender goroutines (default GOMAXPROCS)")
 	fs.IntVar(&cfg.Workers, "workers", 8, "concurrent control commands during setup and teardown")

@@ -16,7 +16,7 @@ type Config struct {
 	Ramp     time.Duration // calls start evenly over this time (default 1s per 100 calls, at least 1s)
 	Duration time.Duration // hold time after the ramp (default 30s)
 	Ptime    time.Duration // packet interval (default 20ms)
-	Tick     time.Duration // timer wheel tick (default: autoTick)
+	Tick     time.Duration // timer wheel tick, must divide Ptime (default 1ms)
 	Drain    time.Duration // max wait for in-flight packets after the last send (default 500ms)
 	Senders  int           // sender goroutines (default GOMAXPROCS)
 	Workers  int           // concurrent control commands (default 8)
@@ -56,8 +56,8 @@ func (c *Config) Validate() error {
 	if c.Senders == 0 {
 		c.Senders = runtime.GOMAXPROCS(0)
 	}
-	if c.Tick == 0 && c.Senders > 0 {
-		c.Tick = autoTick(c.Ptime, c.Calls, c.Senders)
+	if c.Tick == 0 {
+		c.Tick = time.Millisecond
 	}
 	if c.Workers == 0 {
 		c.Workers = 8
@@ -79,20 +79,4 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: local address %v is not IPv4", ErrConfig, c.LocalIP)
 	}
 	return nil
-}
-
-// autoTick picks the wheel tick so that each wake-up of a sender serves
-// about callsPerWake calls: a wake-up costs about as much as a few
-// packets, so with few calls a finer tick would make the generator's own
-// CPU per packet look worse than it is. The tick divides ptime exactly
-// (so the wheel turns once per ptime) and stays within [1ms, ptime/2].
-func autoTick(ptime time.Duration, calls, senders int) time.Duration {
-	const callsPerWake = 8
-	want := min(calls/senders/callsPerWake, int(ptime/time.Millisecond))
-	for slots := want; slots > 2; slots-- {
-		if ptime%time.Duration(slots) == 0 {
-			return ptime / time.Duration(slots)
-		}
-	}
-	return ptime / 2
 }

@@ -109,21 +109,6 @@ func TestParseStatCPU(t *testing.T) {
 	}
 }
 
-func TestAutoTick(t *testing.T) {
-	ms := time.Millisecond
-	for _, tt := range []struct {
-		calls, senders int
-		want           time.Duration
-	}{{10, 2, 10 * ms}, {50, 2, 10 * ms}, {100, 2, 4 * ms}, {250, 2, 2 * ms}, {500, 2, ms}, {5000, 2, ms}, {1, 1, 10 * ms}} {
-		if got := autoTick(20*ms, tt.calls, tt.senders); got != tt.want {
-			t.Errorf("autoTick(20ms, %d, %d) = %v, want %v", tt.calls, tt.senders, got, tt.want)
-		}
-		if got := autoTick(30*ms, tt.calls, tt.senders); (30*ms)%got != 0 || got < ms {
-			t.Errorf("autoTick(30ms, %d, %d) = %v does not divide 30ms", tt.calls, tt.senders, got)
-		}
-	}
-}
-
 func TestParseSNMP(t *testing.T) {
 	snmp := "Ip: Forwarding DefaultTTL\nIp: 1 64\nUdp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors\nUdp: 10 2 7 12 5\n"
 	if v, err := parseSNMP(snmp, "Udp:", "RcvbufErrors"); err != nil || v != 5 {
