@@ -57,7 +57,8 @@ func StartMedia(ctx context.Context, c config.Media, log *slog.Logger) (*MediaNo
 	var rec *record.Recorder
 	var taps media.TapFactory
 	if c.RecordDir != "" {
-		rec, err = record.New(record.Config{Dir: c.RecordDir, Logger: log.With("component", "record")})
+		rec, err = record.New(record.Config{Dir: c.RecordDir, Profiles: c.RecordProfiles, NameTemplate: c.RecordNames,
+			Logger: log.With("component", "record")})
 		if err != nil {
 			return nil, err
 		}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/callrec/callrec/internal/record"
 )
 
 // Config is the whole configuration file.
@@ -67,6 +69,14 @@ type Media struct {
 	// RecordDir is where recordings are written. Zero value: recordings
 	// requested with R are accepted but not written.
 	RecordDir string `yaml:"record_dir"`
+	// RecordProfiles are named recording profiles; "default" applies
+	// when a recording names none. Zero value: stereo WAV, 16-bit PCM,
+	// at the call's codec rate.
+	RecordProfiles map[string]record.Profile `yaml:"record_profiles"`
+	// RecordNames is the file name template below RecordDir, with
+	// {date} {time} {callid} {from} {to} {caller} {callee} {label}.
+	// Zero value: "{date}/{time}_{callid}".
+	RecordNames string `yaml:"record_names"`
 	// Metrics is an address for a Prometheus /metrics listener, e.g.
 	// "127.0.0.1:9120". Zero value: none.
 	Metrics string `yaml:"metrics"`
@@ -202,6 +212,11 @@ func (m *Media) Validate() error {
 	}
 	if m.SetupTimeout.Std() < time.Second {
 		bad("setup_timeout %v: want at least 1s", m.SetupTimeout.Std())
+	}
+	for name, p := range m.RecordProfiles {
+		if err := p.Validate(0); err != nil {
+			bad("record_profiles.%s: %v", name, err)
+		}
 	}
 	if m.Workers < 0 || m.MaxSessions < 0 {
 		bad("workers/max_sessions: must not be negative")

@@ -30,6 +30,7 @@ type Recording struct {
 	paused     atomic.Bool
 	stopping   atomic.Bool
 	stopReason atomic.Pointer[string]
+	endAt      atomic.Int64 // unix nanos the recording was asked to end; 0 while running
 
 	// worker-owned from here on
 	meta     Meta
@@ -67,6 +68,7 @@ func (t *streamTap) Packet(dir media.Direction, arrival int64, rtcp bool, pkt []
 // Close implements media.Tap: the stream ended (call over or recording
 // stopped on the media node).
 func (t *streamTap) Close() error {
+	t.rec.endAt.CompareAndSwap(0, time.Now().UnixNano())
 	t.closed.Store(true)
 	return nil
 }
@@ -115,6 +117,7 @@ func (rec *Recording) attach(info media.StreamInfo) *streamTap {
 
 // requestStop asks the worker to finish the recording.
 func (rec *Recording) requestStop(reason string) {
+	rec.endAt.CompareAndSwap(0, time.Now().UnixNano())
 	rec.stopReason.CompareAndSwap(nil, &reason)
 	rec.stopping.Store(true)
 }
@@ -135,6 +138,13 @@ func (rec *Recording) allClosed() bool {
 // and finishes the recording. It reports whether the recording is done.
 func (rec *Recording) process(now int64, final bool) bool {
 	ended := final || rec.stopping.Load() || rec.allClosed()
+	if ended {
+		// The recording covers up to the moment it was asked to end, not
+		// up to this tick.
+		if e := rec.endAt.Load(); e != 0 && e < now {
+			now = e
+		}
+	}
 	rec.mu.Lock()
 	streams := rec.streams
 	rec.mu.Unlock()
