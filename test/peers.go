@@ -347,3 +347,9 @@ func WaitUDPBound(ctx context.Context, ip string, port int, died <-chan struct{}
 		}
 	}
 }
+
+// Kill ends the process with SIGKILL, as a crash would, and waits for it.
+func (p *Process) Kill() {
+	p.cmd.Process.Kill()
+	<-p.done
+}

@@ -84,6 +84,18 @@ func StartRecordingNode(t testing.TB, mod func(*config.Media)) *RecordingNode {
 	return &RecordingNode{MediaNode: n, Dir: dir, ctl: cl, t: t}
 }
 
+// RemoteNode controls a media node running as another process, whose
+// recordings go to dir.
+func RemoteNode(t testing.TB, control, dir string) *RecordingNode {
+	t.Helper()
+	cl, err := rtpp.Dial(control)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	return &RecordingNode{Dir: dir, ctl: cl, t: t}
+}
+
 // Do sends a control command and fails the test on an error reply.
 func (n *RecordingNode) Do(cmd string) string {
 	n.t.Helper()

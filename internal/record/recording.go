@@ -15,6 +15,10 @@ import (
 	"github.com/callrec/callrec/internal/record/timeline"
 )
 
+// flushEvery is how often a recording's files are made playable up to
+// what was written.
+const flushEvery = 500 * time.Millisecond
+
 // Recording is one call's recording. The relay writes packets into its
 // streams' rings; one worker goroutine owns everything else.
 type Recording struct {
@@ -161,7 +165,9 @@ func (rec *Recording) process(now int64, final bool) bool {
 			upTo = now
 		}
 		rec.pull(upTo)
-		if !rec.failed && now-rec.lastSync >= int64(time.Second) {
+		// Flushing twice a second keeps a crash's loss (the flush interval
+		// plus the jitter window) well under the 1 s promised.
+		if !rec.failed && now-rec.lastSync >= int64(flushEvery) {
 			rec.flush(now)
 		}
 	}
