@@ -38,7 +38,8 @@
 //
 // # Drift
 //
-// For each audio packet the leg measures offset = arrival − placement.
+// For each decodable audio packet (not events, CN or undecodable
+// payloads) the leg measures offset = arrival − placement.
 // The minimum over the last one to two seconds is the least-delayed
 // packet's offset: it ignores queueing jitter and follows sender clock
 // drift and changes of the base delay. Once it exceeds 10 ms the leg
@@ -66,7 +67,9 @@
 // types, then 101 as telephone-event/8000. Decoders come from
 // internal/codec (or LegConfig.NewDecoder); their PCM is downmixed to
 // mono and resampled to the recording rate with codec.Resampler, whose
-// group delay is compensated in the placement. A loss of up to 60 ms is
+// group delay is compensated in the placement, as is G.722's QMF delay
+// (1.375 ms); other codecs' algorithmic delay (Opus, G.729 lookahead) is
+// not. A loss of up to 60 ms is
 // filled by the decoder's Concealer when it has one (Opus, G.729),
 // otherwise by silence. Comfort noise (CN) is rendered as silence.
 // Payloads that cannot be decoded are counted, rendered as silence and

@@ -36,7 +36,7 @@ func FuzzPush(f *testing.F) {
 		}
 		buf := make([]int16, 2048)
 		var now, total int64
-		for len(data) >= 2 {
+		for records := 0; len(data) >= 2 && records < 300; records++ { // bounded simulated time
 			step, n := int64(data[0]), int(data[1])
 			data = data[2:]
 			n = min(n, len(data))

@@ -27,7 +27,7 @@ type ptState struct {
 	dec     codec.Decoder
 	conceal codec.Concealer
 	rs      *codec.Resampler
-	rsDelay int64 // resampler group delay, recording samples
+	rsDelay int64 // resampler and known codec delay, recording samples
 	ch      int
 }
 
@@ -84,6 +84,11 @@ func (l *Leg) payloadType(pt uint8) *ptState {
 			}
 			p.rs = rs
 			p.rsDelay = int64(math.Round(rs.Delay()))
+		}
+		if strings.EqualFold(f.Name, "G722") {
+			// The G.722 QMF analysis and synthesis filters delay the
+			// decoded audio by 22 samples at 16 kHz (1.375 ms).
+			p.rsDelay += 22 * l.rate / 16000
 		}
 		p.kind, p.dec, p.ch = kindAudio, dec, dec.Channels()
 		p.conceal, _ = dec.(codec.Concealer)

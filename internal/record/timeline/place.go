@@ -22,7 +22,9 @@ func (l *Leg) place(arr int64, h *rtp.Header, p *ptState, payload []byte) {
 		return
 	}
 	newer := ext > l.highExt
-	if p.kind != kindEvent { // an event's timestamp stays at its start
+	// Only audio packets steer placement: an event's timestamp stays at
+	// its start, and CN or undecodable types may run another clock.
+	if p.kind == kindAudio {
 		off := arr - l.placeNs(extTS)
 		switch {
 		case newer && extTS < l.highExtTS, // timestamp went backwards
