@@ -166,16 +166,40 @@ type Stream struct {
 	SSRCChangeAt, TSJumpAt int
 	// Hold skips packets [HoldFrom, HoldTo) as a party on hold sends none.
 	HoldFrom, HoldTo int
+	// Frames, when set, are pre-encoded 20 ms payloads sent instead of
+	// µ-law of PCM, with payload type PT and timestamp step Step.
+	Frames [][]byte
+	PT     uint8
+	Step   int
+	// Replace, if set, may replace packet i (same sequence number) by
+	// another payload type, RTP timestamp offset and payload, e.g. an
+	// RFC 4733 event during a key press; marker sets the marker bit.
+	Replace func(i int) (pt uint8, ts uint32, payload []byte, marker bool, ok bool)
 }
 
 // Packets returns the number of 20 ms packets in the stream.
-func (s *Stream) Packets() int { return len(s.PCM) / 160 }
+func (s *Stream) Packets() int {
+	if s.Frames != nil {
+		return len(s.Frames)
+	}
+	return len(s.PCM) / 160
+}
 
 func (s *Stream) packet(i int, buf []byte) []byte {
-	buf = buf[:12+160]
-	buf[0], buf[1] = 0x80, 0
+	step := 160
+	if s.Frames != nil {
+		step = s.Step
+		buf = buf[:12+len(s.Frames[i])]
+		copy(buf[12:], s.Frames[i])
+	} else {
+		buf = buf[:12+160]
+		for k := 0; k < 160; k++ {
+			buf[12+k] = codec.UlawEncode(s.PCM[i*160+k])
+		}
+	}
+	buf[0], buf[1] = 0x80, s.PT
 	ssrc := s.SSRC
-	ts := uint32(i*160) + 0x1000
+	ts := uint32(i*step) + 0x1000
 	seq := uint16(i + 100)
 	if s.SSRCChangeAt > 0 && i >= s.SSRCChangeAt {
 		ssrc ^= 0xffff
@@ -187,11 +211,21 @@ func (s *Stream) packet(i int, buf []byte) []byte {
 	binary.BigEndian.PutUint16(buf[2:], seq)
 	binary.BigEndian.PutUint32(buf[4:], ts)
 	binary.BigEndian.PutUint32(buf[8:], ssrc)
-	for k := 0; k < 160; k++ {
-		buf[12+k] = codec.UlawEncode(s.PCM[i*160+k])
+	if s.Replace != nil {
+		if pt, tsOff, payload, marker, ok := s.Replace(i); ok {
+			buf = buf[:12+len(payload)]
+			copy(buf[12:], payload)
+			buf[1] = pt
+			if marker {
+				buf[1] |= 0x80
+			}
+			binary.BigEndian.PutUint32(buf[4:], tsOff+0x1000)
+		}
 	}
 	return buf
 }
+
+
 
 // Play sends both parties' streams through the call in real time, each
 // packet at its 20 ms slot (plus any jitter), and returns when done.
@@ -236,6 +270,7 @@ func (c *Call) Play(t testing.TB, caller, callee *Stream) {
 		if _, err := e.from.WriteToUDPAddrPort(e.s.packet(e.i, buf), e.to); err != nil {
 			t.Fatal(err)
 		}
+
 	}
 }
 

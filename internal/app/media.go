@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/callrec/callrec/internal/codec"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/media"
 	"github.com/callrec/callrec/internal/record"
@@ -57,8 +58,14 @@ func StartMedia(ctx context.Context, c config.Media, log *slog.Logger) (*MediaNo
 	var rec *record.Recorder
 	var taps media.TapFactory
 	if c.RecordDir != "" {
+		dyn := map[uint8]codec.Format{}
+		for pt, m := range c.RecordPayloads {
+			if dyn[uint8(pt)], err = record.ParseRTPMap(m); err != nil {
+				return nil, err
+			}
+		}
 		rec, err = record.New(record.Config{Dir: c.RecordDir, Profiles: c.RecordProfiles, NameTemplate: c.RecordNames,
-			Logger: log.With("component", "record")})
+			Payloads: dyn, Logger: log.With("component", "record")})
 		if err != nil {
 			return nil, err
 		}

@@ -77,6 +77,11 @@ type Media struct {
 	// {date} {time} {callid} {from} {to} {caller} {callee} {label}.
 	// Zero value: "{date}/{time}_{callid}".
 	RecordNames string `yaml:"record_names"`
+	// RecordPayloads maps dynamic RTP payload types to an rtpmap
+	// ("opus/48000/2") for calls whose controller gives only payload
+	// numbers, as rtpproxy's protocol does. Zero value: only 101 is known
+	// (telephone-event/8000); other dynamic types are kept as raw dumps.
+	RecordPayloads map[int]string `yaml:"record_payloads"`
 	// Metrics is an address for a Prometheus /metrics listener, e.g.
 	// "127.0.0.1:9120". Zero value: none.
 	Metrics string `yaml:"metrics"`
@@ -216,6 +221,14 @@ func (m *Media) Validate() error {
 	for name, p := range m.RecordProfiles {
 		if err := p.Validate(0); err != nil {
 			bad("record_profiles.%s: %v", name, err)
+		}
+	}
+	for pt, rtpmap := range m.RecordPayloads {
+		if pt < 0 || pt > 127 {
+			bad("record_payloads: payload type %d out of 0-127", pt)
+		}
+		if _, err := record.ParseRTPMap(rtpmap); err != nil {
+			bad("record_payloads.%d: %v", pt, err)
 		}
 	}
 	if m.Workers < 0 || m.MaxSessions < 0 {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/callrec/callrec/internal/codec"
 	"github.com/callrec/callrec/internal/media"
 )
 
@@ -35,6 +36,11 @@ type Config struct {
 	// RingBytes is the per-stream packet ring between relay and recorder.
 	// Zero: 16 KiB (about a second of G.711 in both directions).
 	RingBytes int
+	// Payloads maps dynamic payload types to codecs for calls whose
+	// controller gives only numbers (rtpproxy's C modifier), e.g. 111 →
+	// opus/48000/2. A call's Options.Payloads (from its SDP) take
+	// precedence. 101 is telephone-event/8000 unless mapped otherwise.
+	Payloads map[uint8]codec.Format
 	// Logger receives recording events (never per packet). Nil: discard.
 	Logger *slog.Logger
 }
@@ -46,6 +52,8 @@ type Options struct {
 	Label   string
 	Caller  string
 	Callee  string
+	// Payloads are the call's dynamic payload types, from its SDP.
+	Payloads map[uint8]codec.Format
 }
 
 // Recorder records calls: it implements media.TapFactory, so the media

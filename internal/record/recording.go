@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/callrec/callrec/internal/codec"
 	"github.com/callrec/callrec/internal/media"
 	"github.com/callrec/callrec/internal/record/timeline"
 )
@@ -195,15 +194,10 @@ func (rec *Recording) push(arrival int64, dir, _ uint8, pkt []byte) {
 // open chooses the recording rate from the first packet's payload type,
 // then creates the legs and the files.
 func (rec *Recording) open(first []byte) error {
+	dyn := payloads(rec.r.cfg.Payloads, rec.opts.Payloads)
 	rate := 8000
 	if len(first) >= 2 {
-		if f, ok := codec.StaticPayloadType(first[1] & 0x7f); ok {
-			if f.Name == "G722" {
-				rate = 16000
-			} else if f.ClockRate > rate {
-				rate = f.ClockRate
-			}
-		}
+		rate = payloadRate(first[1]&0x7f, dyn)
 	}
 	p, err := rec.r.profile(rec.opts, rate)
 	if err != nil {
@@ -213,7 +207,7 @@ func (rec *Recording) open(first []byte) error {
 	rec.meta.Format = p
 	window := rec.r.cfg.Window
 	for d := range rec.legs {
-		l, err := timeline.NewLeg(timeline.LegConfig{Start: rec.start, SampleRate: p.SampleRate, Window: window,
+		l, err := timeline.NewLeg(timeline.LegConfig{Start: rec.start, SampleRate: p.SampleRate, Window: window, Payloads: dyn,
 			Buffer: 2*window + time.Second/10 + 4*rec.r.cfg.Tick, OnRaw: rec.dumpRaw(d)})
 		if err != nil {
 			return err
