@@ -225,8 +225,6 @@ func (s *Stream) packet(i int, buf []byte) []byte {
 	return buf
 }
 
-
-
 // Play sends both parties' streams through the call in real time, each
 // packet at its 20 ms slot (plus any jitter), and returns when done.
 func (c *Call) Play(t testing.TB, caller, callee *Stream) {
