@@ -119,6 +119,7 @@ type RawPacket struct {
 type Stats struct {
 	Packets       uint64 // packets given to Push
 	Malformed     uint64 // rejected by Push with ErrMalformed
+	RTCP          uint64 // rejected by Push with ErrRTCP
 	Decoded       uint64 // audio payloads decoded into the timeline
 	Late          uint64 // arrived after their slot was pulled or their gap given up
 	Duplicates    uint64 // same sequence number seen before

@@ -32,7 +32,7 @@
 // The leg re-anchors to the arrival time (a hard re-anchor) when the SSRC
 // changes, the sequence number jumps by more than 1000, the timestamp
 // goes backwards or lands more than 1 s away from where the arrival time
-// predicts, the clock rate changes with the payload type, or a marker bit
+// predicts, the clock rate changes with the audio payload type, or a marker bit
 // starts a talkspurt after more than 200 ms of silence at more than
 // 20 ms from its predicted place.
 //

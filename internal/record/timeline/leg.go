@@ -90,7 +90,8 @@ func (l *Leg) Stats() Stats { return l.stats }
 // Push hands the leg one RTP packet that arrived at arrivalNanos (on the
 // clock of LegConfig.Start). The leg copies what it keeps; pkt may be
 // reused as soon as Push returns. A packet that does not parse as RTP is
-// counted and dropped with an error wrapping ErrMalformed; late,
+// counted and dropped with an error wrapping ErrMalformed (ErrRTCP for
+// RTCP); late,
 // duplicate and undecodable packets are counted and return nil.
 func (l *Leg) Push(arrivalNanos int64, pkt []byte) error {
 	if l.closed {
@@ -98,8 +99,8 @@ func (l *Leg) Push(arrivalNanos int64, pkt []byte) error {
 	}
 	l.stats.Packets++
 	if rtp.IsRTCP(pkt) {
-		l.stats.Malformed++
-		return fmt.Errorf("%w: rtcp packet type %d", ErrMalformed, pkt[1])
+		l.stats.RTCP++
+		return fmt.Errorf("%w: packet type %d", ErrRTCP, pkt[1])
 	}
 	var h rtp.Header
 	off, err := h.Unmarshal(pkt)
