@@ -1,11 +1,14 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -71,20 +74,44 @@ type Event struct {
 	Value    string  `json:"value,omitempty"` // digit, keyword, reason
 }
 
-// writeMeta writes m to path atomically (temporary file, rename).
+// metaReserve is trailing white space kept in every sidecar, so that
+// the final status can still be written in place when the disk is full.
+const metaReserve = 4096
+
+// writeMeta writes m to path atomically (temporary file, rename). When
+// the disk is full it overwrites the sidecar in place instead, within
+// the space the previous version reserved: a recording that failed for
+// lack of space still says so.
 func writeMeta(path string, m *Meta) error {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
+	b = append(b, '\n')
+	padded := append(b, bytes.Repeat([]byte{' '}, metaReserve)...)
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("record: sidecar: %w", err)
+	err = os.WriteFile(tmp, padded, 0o644)
+	if err == nil {
+		err = os.Rename(tmp, path)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("record: sidecar: %w", err)
+	if err == nil {
+		return nil
 	}
-	return nil
+	os.Remove(tmp)
+	if errors.Is(err, syscall.ENOSPC) {
+		if fi, serr := os.Stat(path); serr == nil && int64(len(b)) <= fi.Size() {
+			f, oerr := os.OpenFile(path, os.O_WRONLY, 0)
+			if oerr == nil {
+				// Same size as before: the blocks are already allocated.
+				_, werr := f.WriteAt(append(b, bytes.Repeat([]byte{' '}, int(fi.Size())-len(b))...), 0)
+				cerr := f.Close()
+				if werr == nil && cerr == nil {
+					return nil
+				}
+			}
+		}
+	}
+	return fmt.Errorf("record: sidecar: %w", err)
 }
 
 // ReadMeta reads a sidecar.

@@ -24,6 +24,7 @@ type sink struct {
 	frame int     // samples (interleaved) per encode call
 	pend  []int16 // interleaved samples waiting for a whole frame
 	out   []byte
+	done  bool // closed
 }
 
 // ext is the file extension of a profile's container.
@@ -189,7 +190,12 @@ func (s *sink) bytes() int64 { return s.w.Written() }
 func (s *sink) seconds() float64 { return s.w.Duration().Seconds() }
 
 // close pads a partial frame with silence, finalises and syncs the file.
+// Closing again does nothing.
 func (s *sink) close() error {
+	if s.done {
+		return nil
+	}
+	s.done = true
 	var err error
 	if len(s.pend) > 0 && s.mp3 == nil {
 		s.pend = append(s.pend, make([]int16, s.frame-len(s.pend))...)
