@@ -115,6 +115,11 @@ func New(cfg Config) (*Manager, error) {
 		}
 		m.workers = append(m.workers, w)
 	}
+	// Each worker keeps a P while it waits in epoll (see epollWait): give
+	// the rest of the process as many Ps as it had.
+	if procs := runtime.GOMAXPROCS(0); procs < runtime.NumCPU()+cfg.Workers {
+		runtime.GOMAXPROCS(runtime.NumCPU() + cfg.Workers)
+	}
 	for _, w := range m.workers {
 		m.wg.Add(1)
 		go func() { defer m.wg.Done(); w.run() }()

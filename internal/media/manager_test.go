@@ -148,13 +148,10 @@ func TestOfferAnswerRelaysBothWays(t *testing.T) {
 	if from := a.mustRecv(0xb); from != toCaller {
 		t.Errorf("caller saw source %v, want %v", from, toCaller)
 	}
-	st, err := m.Query("c1", "ft", "tt", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Legs[0].Relayed != 1 || st.Legs[1].Relayed != 1 {
-		t.Errorf("relayed %d/%d, want 1/1", st.Legs[0].Relayed, st.Legs[1].Relayed)
-	}
+	waitFor(t, func() bool {
+		st, err := m.Query("c1", "ft", "tt", 1)
+		return err == nil && st.Legs[0].Relayed == 1 && st.Legs[1].Relayed == 1
+	})
 }
 
 func TestRTCPOnOddPort(t *testing.T) {
@@ -393,10 +390,13 @@ func TestQueryCountsLossAndReorder(t *testing.T) {
 		a.send(toCaller)
 		b.mustRecv(0xa)
 	}
-	st, err := m.Query("loss", "ft", "tt", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Counters are published just after the relay sends: wait for them.
+	var st StreamStats
+	waitFor(t, func() bool {
+		var err error
+		st, err = m.Query("loss", "ft", "tt", 1)
+		return err == nil && st.Legs[0].Relayed == uint64(len(order))
+	})
 	l := st.Legs[0]
 	if l.Lost != 2 || l.Reordered != 1 || l.Relayed != uint64(len(order)) {
 		t.Errorf("lost %d reordered %d relayed %d, want 2 1 %d", l.Lost, l.Reordered, l.Relayed, len(order))

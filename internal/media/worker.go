@@ -1,6 +1,7 @@
 package media
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,10 +111,12 @@ func (w *worker) post(op workerOp) {
 // run is the event loop. It returns after a shutdown op, having closed
 // every socket it owned.
 func (w *worker) run() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	for {
-		n, err := unix.EpollWait(w.epfd, w.events[:], -1)
-		if err != nil {
-			if err == unix.EINTR {
+		n, errno := epollWait(w.epfd, w.events[:], 100)
+		if errno != 0 {
+			if errno == unix.EINTR {
 				continue
 			}
 			return
@@ -179,7 +182,10 @@ func (w *worker) register(s *stream) {
 				w.eps = append(w.eps, make([]*endpoint, len(w.eps)+64)...)
 			}
 			w.eps[e.fd] = e
-			ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(e.fd)}
+			// Edge-triggered: serve drains a socket until recvmmsg comes
+			// back short (the queue is empty), so the kernel need not
+			// re-poll every ready socket on each epoll_wait.
+			ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(e.fd)}
 			_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, e.fd, &ev)
 		}
 	}
