@@ -119,6 +119,9 @@ func StartMedia(ctx context.Context, c config.Media, log *slog.Logger) (*MediaNo
 	if c.Metrics != "" {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(media.NewCollector(mgr), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		if rec != nil {
+			reg.MustRegister(record.NewCollector(rec))
+		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		ln, err := net.Listen("tcp", c.Metrics)

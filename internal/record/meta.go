@@ -38,8 +38,11 @@ type Meta struct {
 	Files    []File    `json:"files"`
 	Legs     [2]Leg    `json:"legs"` // caller, callee
 	Events   []Event   `json:"events,omitempty"`
-	Status   string    `json:"status"`
-	Reason   string    `json:"reason,omitempty"`
+	// Dropped counts packets relayed but not recorded because the
+	// recorder fell behind (its ring was full).
+	Dropped uint64 `json:"packets_dropped,omitempty"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 // File is one audio file of a recording (several with layout separate,
@@ -62,7 +65,6 @@ type Leg struct {
 	Duplicates  uint64   `json:"duplicates"`
 	JitterMs    float64  `json:"jitter_ms"`
 	Undecodable uint64   `json:"undecodable,omitempty"`
-	Dropped     uint64   `json:"dropped,omitempty"` // not recorded: the recorder fell behind
 }
 
 // Event is something that happened at an offset of the recording.

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/callrec/callrec/internal/codec"
 	"github.com/callrec/callrec/internal/media"
 	"github.com/callrec/callrec/internal/record/timeline"
 )
@@ -49,6 +50,8 @@ type Recording struct {
 	failed   bool
 	wasPause bool
 	lastSync int64
+	lastPT   [2]int16 // last payload type seen per leg (-1: none)
+	dyn      map[uint8]codec.Format
 }
 
 // streamTap is the media.Tap of one stream of a recording.
@@ -84,7 +87,7 @@ func newRecording(r *Recorder, info media.StreamInfo, o Options) (*Recording, er
 		return nil, err
 	}
 	now := time.Now()
-	rec := &Recording{r: r, start: now.UnixNano(), opts: o, pulled: now.UnixNano()}
+	rec := &Recording{r: r, start: now.UnixNano(), opts: o, pulled: now.UnixNano(), lastPT: [2]int16{-1, -1}}
 	rec.meta = Meta{CallID: info.CallID, FromTag: info.FromTag, ToTag: info.ToTag, Label: o.Label,
 		Caller: o.Caller, Callee: o.Callee, Started: now.UTC(), Profile: o.Profile, Status: StatusRecording}
 	if rec.meta.Profile == "" {
@@ -188,13 +191,39 @@ func (rec *Recording) push(arrival int64, dir, _ uint8, pkt []byte) {
 			return
 		}
 	}
+	if len(pkt) >= 2 && int16(pkt[1]&0x7f) != rec.lastPT[dir] {
+		rec.notePT(int(dir), pkt[1]&0x7f)
+	}
 	_ = rec.legs[dir].Push(arrival, pkt) // malformed packets are counted by the leg
+}
+
+// notePT adds a payload type's codec name to the leg's list in the
+// sidecar (once per change of payload type, not per packet).
+func (rec *Recording) notePT(d int, pt uint8) {
+	rec.lastPT[d] = int16(pt)
+	f, ok := rec.dyn[pt]
+	if !ok {
+		f, ok = codec.StaticPayloadType(pt)
+	}
+	name := "pt-" + strconv.Itoa(int(pt))
+	if ok {
+		name = f.String()
+	}
+	for _, c := range rec.meta.Legs[d].Codecs {
+		if c == name {
+			return
+		}
+	}
+	if len(rec.meta.Legs[d].Codecs) < 8 {
+		rec.meta.Legs[d].Codecs = append(rec.meta.Legs[d].Codecs, name)
+	}
 }
 
 // open chooses the recording rate from the first packet's payload type,
 // then creates the legs and the files.
 func (rec *Recording) open(first []byte) error {
 	dyn := payloads(rec.r.cfg.Payloads, rec.opts.Payloads)
+	rec.dyn = dyn
 	rate := 8000
 	if len(first) >= 2 {
 		rate = payloadRate(first[1]&0x7f, dyn)
@@ -447,13 +476,15 @@ func (rec *Recording) finish(now int64) {
 			continue
 		}
 		st := l.Stats()
-		rec.meta.Legs[d] = Leg{Packets: st.Packets, Lost: int64(st.Lost), Late: st.Late, Duplicates: st.Duplicates,
-			Undecodable: st.Undecodable}
+		rec.meta.Legs[d] = Leg{Codecs: rec.meta.Legs[d].Codecs, Packets: st.Packets, Lost: int64(st.Lost), Late: st.Late,
+			Duplicates: st.Duplicates, Undecodable: st.Undecodable}
 		l.Close()
 	}
 	rec.mu.Lock()
 	for _, t := range rec.streams {
-		rec.meta.Legs[0].Dropped += t.ring.dropped.Load()
+		d := t.ring.dropped.Load()
+		rec.meta.Dropped += d
+		rec.r.Dropped.Add(d)
 	}
 	rec.mu.Unlock()
 	rec.meta.Ended = time.Unix(0, now).UTC()
