@@ -55,9 +55,17 @@ type RecordingNode struct {
 	t   testing.TB
 }
 
-// StartRecordingNode starts it; mod may change the config.
+// realtime bounds how many tests send paced real-time RTP at once: on a
+// 2-core machine more of them starve each other's senders, the packets
+// arrive late, and the recorder rightly follows the late arrivals.
+var realtime = make(chan struct{}, 3)
+
+// StartRecordingNode starts it; mod may change the config. It holds one
+// of the real-time slots until the test ends.
 func StartRecordingNode(t testing.TB, mod func(*config.Media)) *RecordingNode {
 	t.Helper()
+	realtime <- struct{}{}
+	t.Cleanup(func() { <-realtime })
 	c := config.Default().Media
 	dir := t.TempDir()
 	c.Control = []string{"udp:127.0.0.1:0"}

@@ -44,8 +44,9 @@
 // scheduler costs a P hand-off to another thread and back on every
 // wake-up (13,000 switches a second at 500 calls). Each worker therefore
 // runs on a locked OS thread and waits in epoll_pwait with RawSyscall,
-// keeping its P; New raises GOMAXPROCS by the number of workers so the
-// rest of the process keeps as many Ps as before. That cut switches to
+// keeping its P; GOMAXPROCS is raised by the number of live workers over
+// every Manager in the process (and lowered again on Close), so the rest
+// of the process keeps as many Ps as before. That cut switches to
 // about 3,000 a second and CPU per forwarded packet by 30%.
 // BENCHMARKS.md has the numbers and the commands.
 //

@@ -117,9 +117,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	// Each worker keeps a P while it waits in epoll (see epollWait): give
 	// the rest of the process as many Ps as it had.
-	if procs := runtime.GOMAXPROCS(0); procs < runtime.NumCPU()+cfg.Workers {
-		runtime.GOMAXPROCS(runtime.NumCPU() + cfg.Workers)
-	}
+	addWorkers(len(m.workers))
 	for _, w := range m.workers {
 		m.wg.Add(1)
 		go func() { defer m.wg.Done(); w.run() }()
@@ -381,7 +379,7 @@ func (m *Manager) Close(ctx context.Context) error {
 		w.post(workerOp{shutdown: true})
 	}
 	finished := make(chan struct{})
-	go func() { m.wg.Wait(); m.tapWG.Wait(); close(finished) }()
+	go func() { m.wg.Wait(); addWorkers(-len(m.workers)); m.tapWG.Wait(); close(finished) }()
 	select {
 	case <-finished:
 		return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -400,5 +401,34 @@ func TestQueryCountsLossAndReorder(t *testing.T) {
 	l := st.Legs[0]
 	if l.Lost != 2 || l.Reordered != 1 || l.Relayed != uint64(len(order)) {
 		t.Errorf("lost %d reordered %d relayed %d, want 2 1 %d", l.Lost, l.Reordered, l.Relayed, len(order))
+	}
+}
+
+// TestManyManagersLeaveProcsForOthers runs several managers in one
+// process (as tests and `callrec serve` do): their blocked workers must
+// not take every P, or control calls and everything else stall.
+func TestManyManagersLeaveProcsForOthers(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	for i := 0; i < 4; i++ {
+		newTestManager(t, func(c *Config) { c.Workers = 2 })
+	}
+	if got := runtime.GOMAXPROCS(0); got < before+8 {
+		t.Fatalf("GOMAXPROCS %d with 8 workers waiting, want at least %d", got, before+8)
+	}
+	// Work that needs a P gets one promptly.
+	start := time.Now()
+	done := make(chan struct{})
+	go func() {
+		x := 0
+		for i := 0; i < 1e6; i++ {
+			x += i
+		}
+		_ = x
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(50 * time.Millisecond):
+		t.Fatalf("a goroutine waited over 50 ms for a P (started %v ago)", time.Since(start))
 	}
 }

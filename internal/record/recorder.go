@@ -34,7 +34,8 @@ type Config struct {
 	// Workers is the number of processing goroutines. Zero: GOMAXPROCS.
 	Workers int
 	// RingBytes is the per-stream packet ring between relay and recorder.
-	// Zero: 16 KiB (about a second of G.711 in both directions).
+	// Zero: 8 KiB (about half a second of G.711 in both directions, ten
+	// ticks).
 	RingBytes int
 	// Payloads maps dynamic payload types to codecs for calls whose
 	// controller gives only numbers (rtpproxy's C modifier), e.g. 111 →
@@ -103,7 +104,7 @@ func New(cfg Config) (*Recorder, error) {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
 	if cfg.RingBytes <= 0 {
-		cfg.RingBytes = 16 << 10
+		cfg.RingBytes = 8 << 10
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

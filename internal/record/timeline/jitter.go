@@ -9,12 +9,14 @@ type slot struct {
 	ts      uint32
 	pt      uint8
 	marker  bool
-	n       int // payload length in data
-	data    [MaxPayload]byte
+	n       int    // payload length in data
+	data    []byte // grown to the largest payload this slot held (at most MaxPayload)
 }
 
 // jitter holds up to jitterSlots packets ordered by extended sequence
-// number. All slots are allocated once by init; order is a permutation
+// number. The slots are allocated once by init and each slot's storage
+// grows to the largest payload it has held, so a G.711 leg keeps 64 ×
+// 160 bytes, not 64 × MaxPayload; order is a permutation
 // of slot indices, order[:n] sorted by seq, so inserting moves indices,
 // not payloads.
 type jitter struct {

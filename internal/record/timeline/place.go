@@ -55,7 +55,11 @@ func (l *Leg) place(arr int64, h *rtp.Header, p *ptState, payload []byte) {
 	if p.kind == kindRaw {
 		l.raw(arr, h.PayloadType, h.Timestamp, payload) // keeps the slot for sequence accounting only
 	} else {
-		s.n = copy(s.data[:], payload)
+		if cap(s.data) < len(payload) {
+			s.data = make([]byte, len(payload)) // once per slot and larger payload size
+		}
+		s.data = s.data[:len(payload)]
+		s.n = copy(s.data, payload)
 	}
 	for l.jb.n > 0 {
 		hd := l.jb.head()
