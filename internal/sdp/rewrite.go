@@ -25,9 +25,9 @@ type Edit struct {
 	// DropRTCPMux removes a=rtcp-mux (RFC 5761), for a media node that
 	// relays RTCP on a separate port.
 	DropRTCPMux bool
-	// RewriteHold also replaces an RFC 2543 hold address (0.0.0.0, ::).
-	// By default it is kept, as rtpproxy controllers do, so that a
-	// held stream stays held.
+	// RewriteHold also replaces an RFC 2543 hold address (0.0.0.0, ::,
+	// see Session.Hold). By default it is kept, as rtpproxy
+	// controllers do, so that a held stream stays held.
 	RewriteHold bool
 	// KeepVersion leaves the o= sess-version alone. By default it is
 	// incremented whenever the body changes (RFC 3264 §8).
@@ -189,11 +189,7 @@ func wantAddr(e *Edit, mi int) netip.Addr {
 // session), and false to keep the line.
 func (s *Session) newAddr(e *Edit, mi int) (netip.Addr, bool) {
 	a := wantAddr(e, mi)
-	c := s.Conn
-	if mi >= 0 {
-		c = s.Media[mi].Conn
-	}
-	if !a.IsValid() || (c.IsHold() && !e.RewriteHold) {
+	if !a.IsValid() || (s.holdAddr(mi) && !e.RewriteHold) {
 		return netip.Addr{}, false
 	}
 	return a, true
@@ -205,7 +201,7 @@ func (s *Session) newAddr(e *Edit, mi int) (netip.Addr, bool) {
 func (s *Session) insertAddr(e *Edit, mi int) (netip.Addr, bool) {
 	m := &s.Media[mi]
 	a := wantAddr(e, mi)
-	if m.Conn.Address != "" || !a.IsValid() || (s.Conn.IsHold() && !e.RewriteHold) {
+	if m.Conn.Address != "" || !a.IsValid() || (s.holdAddr(mi) && !e.RewriteHold) {
 		return netip.Addr{}, false
 	}
 	if s.Conn.Address == "" {
@@ -250,7 +246,9 @@ func (s *Session) rewriteRTCP(w *writer, e *Edit, mi int) {
 		return
 	}
 	a := wantAddr(e, mi)
-	if a.IsValid() && (!r.Conn.IsHold() || e.RewriteHold) {
+	// The a=rtcp address follows the media's c= (WebRTC writes a dummy
+	// "a=rtcp:9 IN IP4 0.0.0.0" that must not survive a new port).
+	if a.IsValid() && (!s.holdAddr(mi) || e.RewriteHold) {
 		w.replaceConn(&r.Conn, a)
 	}
 }

@@ -81,7 +81,8 @@ type Connection struct {
 }
 
 // IsHold reports whether the address is the RFC 2543 hold address,
-// 0.0.0.0 (and, as some IPv6 phones send, ::).
+// 0.0.0.0 (and, as some IPv6 phones send, ::). Session.Hold also
+// checks for ICE, with which 0.0.0.0 only means "no candidate yet".
 func (c Connection) IsHold() bool { return c.Addr.IsValid() && c.Addr.IsUnspecified() }
 
 // Media is one media description: the m= line and the lines up to the
@@ -244,7 +245,7 @@ func (s *Session) Hold(i int) Hold {
 	if s.Media[i].Port == 0 {
 		return Rejected
 	}
-	if s.Connection(i).IsHold() {
+	if s.holdAddr(i) {
 		return HoldAddr
 	}
 	switch s.MediaDirection(i) {
@@ -254,6 +255,31 @@ func (s *Session) Hold(i int) Hold {
 		return HoldInactive
 	}
 	return NotHeld
+}
+
+// holdAddr reports an RFC 2543 hold address for media i (-1: the
+// session c=). A WebRTC offer says c=IN IP4 0.0.0.0 when it has no
+// candidates yet (RFC 8839 §4.2.1.2): with ICE, 0.0.0.0 is not hold.
+func (s *Session) holdAddr(i int) bool {
+	c := s.Conn
+	if i >= 0 {
+		c = s.Connection(i)
+	}
+	return c.IsHold() && !s.hasICE(i)
+}
+
+// hasICE reports ICE attributes at session level or in media i (in any
+// media when i is -1).
+func (s *Session) hasICE(i int) bool {
+	if s.ICE > 0 {
+		return true
+	}
+	for k := range s.Media {
+		if (i < 0 || k == i) && s.Media[k].Candidates+s.Media[k].ICE > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Body returns the text Parse was given.
