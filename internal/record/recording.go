@@ -237,12 +237,12 @@ func (rec *Recording) open(first []byte) error {
 	window := rec.r.cfg.Window
 	for d := range rec.legs {
 		l, err := timeline.NewLeg(timeline.LegConfig{Start: rec.start, SampleRate: p.SampleRate, Window: window, Payloads: dyn,
-			Buffer: 2*window + time.Second/10 + 4*rec.r.cfg.Tick, OnRaw: rec.dumpRaw(d)})
+			Buffer: 2*window + time.Second/10 + 2*rec.r.cfg.Tick, OnRaw: rec.dumpRaw(d)})
 		if err != nil {
 			return err
 		}
 		rec.legs[d] = l
-		rec.bufs[d] = make([]int16, p.SampleRate/4) // 250 ms per Pull call
+		rec.bufs[d] = make([]int16, p.SampleRate/10) // 100 ms per Pull call (two ticks)
 	}
 	return rec.openPart()
 }

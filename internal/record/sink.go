@@ -88,10 +88,10 @@ func newSink(path string, p Profile, channels int) (*sink, error) {
 	if s.f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	// The recording flushes twice a second, so a 16 KiB batch still means
-	// a few writes a second per file, never one per packet, and keeps
-	// 2,000 recordings' buffers at 32 MiB.
-	if s.w, err = container.New(s.f, fm, container.Options{BufferSize: 16 << 10}); err != nil {
+	// The recording flushes twice a second, so an 8 KiB batch still means
+	// a few writes a second per file (8 kHz stereo PCM16 is 32 KB/s),
+	// never one per packet, and keeps 2,000 recordings' buffers at 16 MiB.
+	if s.w, err = container.New(s.f, fm, container.Options{BufferSize: 8 << 10}); err != nil {
 		s.f.Close()
 		os.Remove(path)
 		return nil, fmt.Errorf("record: %w", err)

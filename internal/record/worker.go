@@ -1,8 +1,11 @@
 package record
 
 import (
+	"runtime"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // worker processes a share of the recordings every Tick.
@@ -21,6 +24,13 @@ func (w *worker) add(rec *Recording) {
 }
 
 func (w *worker) run() {
+	// Recording must never delay relaying: the worker runs on a thread of
+	// its own at a lower priority (nice 10), so the kernel lets relay
+	// threads run first. If it then falls behind by more than its rings
+	// hold, it drops (and counts) packets; the relay never waits for it.
+	// The thread is not unlocked: it exits with the goroutine.
+	runtime.LockOSThread()
+	_ = unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), 10)
 	t := time.NewTicker(w.r.cfg.Tick)
 	defer t.Stop()
 	var recs []*Recording

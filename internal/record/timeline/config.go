@@ -36,7 +36,7 @@ const (
 	quietStep      = 5 * time.Millisecond   // at most this per quiet packet
 	maxConceal     = 60 * time.Millisecond  // longest loss concealed by the codec
 	quietMeanAbs   = 64                     // mean |sample| of a quiet packet (≈ -54 dBFS)
-	jitterSlots    = 64                     // packets held for reordering
+	jitterSlots    = 32                     // packets held for reordering: 640 ms of 20 ms packets, 5 windows
 	eventQueueSize = 64                     // events held until drained
 )
 

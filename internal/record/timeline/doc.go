@@ -81,8 +81,8 @@
 // # Memory and ownership
 //
 // NewLeg allocates everything the steady state needs: the PCM ring
-// (LegConfig.Buffer, default 4 s, at the recording rate) and 64 reorder
-// slots of MaxPayload bytes. Push copies the payload it keeps, so the
+// (LegConfig.Buffer, default 4 s, at the recording rate) and 32 reorder
+// slots, whose storage grows to the payload sizes met (at most MaxPayload). Push copies the payload it keeps, so the
 // caller may reuse its packet buffer at once; Pull writes into the
 // caller's slice. After the first packet of each payload type (which
 // builds its decoder) and the first frame of each size, Push and Pull

@@ -15,8 +15,8 @@ type slot struct {
 
 // jitter holds up to jitterSlots packets ordered by extended sequence
 // number. The slots are allocated once by init and each slot's storage
-// grows to the largest payload it has held, so a G.711 leg keeps 64 ×
-// 160 bytes, not 64 × MaxPayload; order is a permutation
+// grows to the largest payload it has held, so a G.711 leg keeps 32 ×
+// 160 bytes, not 32 × MaxPayload; order is a permutation
 // of slot indices, order[:n] sorted by seq, so inserting moves indices,
 // not payloads.
 type jitter struct {

@@ -63,7 +63,7 @@ type Leg struct {
 }
 
 // NewLeg returns a Leg with all its buffers allocated: the PCM ring
-// (Buffer at SampleRate) and the 64 reorder slots, whose storage grows to
+// (Buffer at SampleRate) and the 32 reorder slots, whose storage grows to
 // the payload sizes the leg meets (at most MaxPayload each).
 func NewLeg(cfg LegConfig) (*Leg, error) {
 	c, err := cfg.withDefaults()
