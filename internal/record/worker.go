@@ -1,11 +1,8 @@
 package record
 
 import (
-	"runtime"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // worker processes a share of the recordings every Tick.
@@ -24,13 +21,12 @@ func (w *worker) add(rec *Recording) {
 }
 
 func (w *worker) run() {
-	// Recording must never delay relaying: the worker runs on a thread of
-	// its own at a lower priority (nice 10), so the kernel lets relay
-	// threads run first. If it then falls behind by more than its rings
-	// hold, it drops (and counts) packets; the relay never waits for it.
-	// The thread is not unlocked: it exits with the goroutine.
-	runtime.LockOSThread()
-	_ = unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), 10)
+	// The relay never waits for the recorder: if a worker falls behind by
+	// more than its rings hold, packets are dropped from the recording
+	// (and counted), not from the call. Running workers at a lower OS
+	// priority was tried and is worse: a descheduled thread holding a P
+	// stalls the Go runtime (garbage collection waits for it), and with it
+	// the relay.
 	t := time.NewTicker(w.r.cfg.Tick)
 	defer t.Stop()
 	var recs []*Recording
