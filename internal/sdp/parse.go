@@ -114,9 +114,9 @@ func (s *Session) split() (nfmt, nmedia int, err error) {
 		end, next := len(raw), len(raw)
 		if nl := strings.IndexByte(raw[pos:], '\n'); nl >= 0 {
 			end, next = pos+nl, pos+nl+1
-		}
-		if end > pos && raw[end-1] == '\r' {
-			end--
+			if end > pos && raw[end-1] == '\r' {
+				end-- // CRLF; a CR without LF is a bare CR, rejected below
+			}
 		}
 		for end > pos && (raw[end-1] == ' ' || raw[end-1] == '\t') {
 			end--
@@ -296,7 +296,10 @@ func (s *Session) parseAttr(m *Media, i int) error {
 	case name == "rtpmap":
 		return parseRtpmap(m, val, l.Num)
 	case name == "fmtp":
-		pt, params, _ := strings.Cut(val, " ")
+		pt, params := val, ""
+		if k := strings.IndexAny(val, " \t"); k >= 0 {
+			pt, params = val[:k], val[k+1:]
+		}
 		if n, ok := parseUint(pt, 127); ok {
 			for k := range m.Formats {
 				if m.Formats[k].PT == uint8(n) {

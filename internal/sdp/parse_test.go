@@ -186,6 +186,7 @@ func TestParseErrors(t *testing.T) {
 		{"leading space", head + " c=IN IP4 192.0.2.1\r\n", ErrLine, 4},
 		{"nul", head + "a=x\x00y\r\n", ErrLine, 4},
 		{"bare cr", head + "a=x\ry\r\n", ErrLine, 4},
+		{"final bare cr", head + "a=x\r", ErrLine, 4},
 		{"line counts blank", head + "\r\n\r\nc=IN\r\n", ErrConnection, 6},
 		{"conn nettype", head + "c=ATM IP4 192.0.2.1\r\n", ErrConnection, 4},
 		{"conn addrtype", head + "c=IN IP5 192.0.2.1\r\n", ErrConnection, 4},
