@@ -8,8 +8,8 @@ import (
 )
 
 // The proxy anchors the media of an offer (here with LF endings, which
-// are kept) on its media node: one address
-// for the whole description, one port per m= line.
+// are kept) on its media node: one address for the whole description,
+// one port per m= line.
 func Example() {
 	offer := []byte("v=0\n" +
 		"o=- 20012 20012 IN IP4 10.0.0.55\n" +

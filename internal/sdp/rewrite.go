@@ -46,7 +46,8 @@ type MediaEdit struct {
 	// RTCPPort, when not 0, replaces the a=rtcp port if the media has an
 	// a=rtcp line (RFC 3605; none is added). When 0 and Port changes,
 	// the a=rtcp port follows: Port if it was equal to the m= port
-	// (rtcp-mux), else Port+1.
+	// (rtcp-mux, RFC 5761 §5.1.3) and Edit.DropRTCPMux is not set,
+	// else Port+1.
 	RTCPPort int
 }
 
@@ -233,7 +234,7 @@ func (s *Session) rewriteRTCP(w *writer, e *Edit, mi int) {
 		port = e.Media[mi].RTCPPort
 	} else if np := s.newPort(e, mi); np != m.Port {
 		port = np + 1
-		if r.Port == m.Port || np == 65535 {
+		if (r.Port == m.Port && !e.DropRTCPMux) || np == 65535 {
 			port = np
 		}
 	}

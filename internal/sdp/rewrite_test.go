@@ -243,6 +243,10 @@ func TestRewriteMuxedRTCPFollowsPort(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "a=rtcp:5000\r\na=rtcp-mux\r\n") {
 		t.Fatalf("got %q, %v", out, err)
 	}
+	out, err = Rewrite([]byte(in), Edit{DropRTCPMux: true, Media: []MediaEdit{{Port: 5000}}})
+	if err != nil || !strings.HasSuffix(string(out), "m=audio 5000 RTP/AVP 0\r\na=rtcp:5001\r\n") {
+		t.Fatalf("demuxed: got %q, %v", out, err)
+	}
 }
 
 func TestRewriteErrors(t *testing.T) {
