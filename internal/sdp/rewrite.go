@@ -12,7 +12,8 @@ type Edit struct {
 	// Addr, when valid, is the new connection address of the whole
 	// description: it replaces the session-level c= and every
 	// media-level c= and a=rtcp address of media without their own
-	// MediaEdit.Addr.
+	// MediaEdit.Addr. The address type follows Addr (IP4 or IP6) and a
+	// multicast /ttl suffix is dropped; the nettype is kept.
 	Addr netip.Addr
 	// Media are per-media edits by m= index; may be shorter than the
 	// media list (the others get only Addr), never longer.
@@ -32,6 +33,12 @@ type Edit struct {
 	// KeepVersion leaves the o= sess-version alone. By default it is
 	// incremented whenever the body changes (RFC 3264 §8).
 	KeepVersion bool
+	// Version, when not "", is written as the o= sess-version (decimal
+	// digits) instead of the increment, whether or not anything else
+	// changed: for a proxy that keeps its own version per dialog so that
+	// an unchanged re-offer from the phone with a new media port still
+	// gets a new version.
+	Version string
 }
 
 // MediaEdit is the edit of one media description.
@@ -75,9 +82,12 @@ func (s *Session) AppendRewrite(dst []byte, e Edit) ([]byte, error) {
 			return dst, fmt.Errorf("%w: media %d: port %d/%d out of range", ErrEdit, i, me.Port, me.RTCPPort)
 		}
 	}
+	if e.Version != "" && (len(e.Version) > 64 || !allDigits(e.Version)) {
+		return dst, fmt.Errorf("%w: version %q is not a number", ErrEdit, clip(e.Version))
+	}
 	n := len(dst)
-	out, changed := s.emit(dst, &e, false)
-	if !changed || e.KeepVersion {
+	out, changed := s.emit(dst, &e, e.Version != "")
+	if !changed || e.KeepVersion || e.Version != "" {
 		return out, nil
 	}
 	out, _ = s.emit(out[:n], &e, true)
@@ -108,7 +118,8 @@ func (w *writer) end(mark, off int) {
 	w.pos = off
 }
 
-// emit writes the rewritten body; bump increments the o= version.
+// emit writes the rewritten body; bump increments the o= version, or
+// sets it to e.Version.
 func (s *Session) emit(dst []byte, e *Edit, bump bool) ([]byte, bool) {
 	w := &writer{dst: dst, raw: s.raw}
 	mi := -1
@@ -118,7 +129,11 @@ func (s *Session) emit(dst []byte, e *Edit, bump bool) ([]byte, bool) {
 		case 'o':
 			if bump && i == s.Origin.line {
 				mark := w.begin(s.Origin.verOff)
-				w.dst = appendIncrement(w.dst, s.Origin.Version)
+				if e.Version != "" {
+					w.dst = append(w.dst, e.Version...)
+				} else {
+					w.dst = appendIncrement(w.dst, s.Origin.Version)
+				}
 				w.end(mark, s.Origin.verOff+len(s.Origin.Version))
 			}
 		case 'm':

@@ -3,6 +3,7 @@ package sdp
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -258,6 +259,7 @@ func TestRewriteErrors(t *testing.T) {
 		{Media: make([]MediaEdit, 2)},
 		{Media: []MediaEdit{{Port: 70000}}},
 		{Media: []MediaEdit{{RTCPPort: -1}}},
+		{Version: "12a"},
 	} {
 		if _, err := s.AppendRewrite(nil, e); !errors.Is(err, ErrEdit) {
 			t.Errorf("%+v: err %v, want ErrEdit", e, err)
@@ -276,5 +278,40 @@ func TestAppendIncrement(t *testing.T) {
 		if got := string(appendIncrement([]byte("x"), in)); got != "x"+want {
 			t.Errorf("increment %s = %s, want %s", in, got, want)
 		}
+	}
+}
+
+func TestRewriteVersion(t *testing.T) {
+	in := readSample(t, "hold-sendonly.sdp")
+	for _, tt := range []struct {
+		e    Edit
+		want string
+	}{
+		{Edit{}, "o=- 20012 20013 IN IP4"},
+		{Edit{Addr: node}, "o=- 20012 20014 IN IP4"},
+		{Edit{Addr: node, KeepVersion: true}, "o=- 20012 20013 IN IP4"},
+		{Edit{Version: "7"}, "o=- 20012 7 IN IP4"},
+		{Edit{Addr: node, Version: "123456789012345678901234567890"}, "o=- 20012 123456789012345678901234567890 IN IP4"},
+	} {
+		out, err := Rewrite(in, tt.e)
+		if err != nil || !strings.Contains(string(out), tt.want) {
+			t.Errorf("%+v: want %q in\n%s (%v)", tt.e, tt.want, out, err)
+		}
+	}
+}
+
+func TestPayloadTypes(t *testing.T) {
+	s, err := Parse(readSample(t, "polycom-offer.sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(s.Media[0].PayloadTypes(nil)); got != "[9 102 0 8 18 127]" {
+		t.Errorf("PayloadTypes = %s", got)
+	}
+	if f, ok := s.Media[0].Format(102); !ok || f.Name != "G7221" || f.Rate != 16000 || f.Fmtp != "bitrate=32000" {
+		t.Errorf("Format(102) = %+v %v", f, ok)
+	}
+	if _, ok := s.Media[0].Format(96); ok {
+		t.Error("Format(96) found")
 	}
 }

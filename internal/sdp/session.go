@@ -132,6 +132,15 @@ func (m *Media) Rejected() bool { return m.Port == 0 }
 // "RTP/"), so that Fmts are payload types.
 func (m *Media) IsRTP() bool { return isRTPProto(m.Proto) }
 
+// PayloadTypes appends the payload types of the m= line, in order, to
+// dst.
+func (m *Media) PayloadTypes(dst []uint8) []uint8 {
+	for _, f := range m.Formats {
+		dst = append(dst, f.PT)
+	}
+	return dst
+}
+
 // Format returns the format of payload type pt if the m= line lists it.
 func (m *Media) Format(pt uint8) (Format, bool) {
 	for _, f := range m.Formats {
