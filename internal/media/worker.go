@@ -117,6 +117,12 @@ func (w *worker) run() {
 		n, errno := epollWait(w.epfd, w.events[:], 100)
 		if errno != 0 {
 			if errno == unix.EINTR {
+				// Most likely the runtime's preemption signal (garbage
+				// collection stopping the world): yield so it is honoured
+				// now. Going straight back into epoll would hold every
+				// other goroutine, the other relay workers included, until
+				// this worker's next packet.
+				runtime.Gosched()
 				continue
 			}
 			return

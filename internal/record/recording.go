@@ -51,6 +51,7 @@ type Recording struct {
 	wasPause bool
 	lastSync int64
 	lastPT   [2]int16 // last payload type seen per leg (-1: none)
+	pushFn   func(arrival int64, dir, flags uint8, pkt []byte) // rec.push, bound once
 	dyn      map[uint8]codec.Format
 }
 
@@ -156,7 +157,10 @@ func (rec *Recording) process(now int64, final bool) bool {
 	rec.mu.Unlock()
 	for i, t := range streams {
 		if i == 0 { // the first stream is the call's audio (m-line 1)
-			t.ring.get(rec.push)
+			if rec.pushFn == nil {
+				rec.pushFn = rec.push // a method value allocates: bind it once
+			}
+			t.ring.get(rec.pushFn)
 		} else {
 			t.ring.get(func(int64, uint8, uint8, []byte) {})
 		}
