@@ -52,7 +52,16 @@ for n in $CALLS; do
   sleep 0.5
   run "callrec${RECORD:++record}" "$n" --control udp:127.0.0.1:22222 "${extra[@]}"
   kill "$PID"; wait_pid_gone "$PID"
-  [ -n "$RECORD" ] && continue
+  if [ -n "$RECORD" ]; then
+    python3 - "$OUT/rec" "$n" <<'PY'
+import json, sys, glob, collections
+st = collections.Counter(); secs = 0.0; dropped = 0
+for p in glob.glob(sys.argv[1] + "/*/*.json"):
+    m = json.load(open(p)); st[m["status"]] += 1; secs += m.get("duration_seconds", 0); dropped += m.get("packets_dropped", 0)
+print(f"|   recordings | {sys.argv[2]} | {dict(st)} | {secs/max(1,sum(st.values())):.1f} s each | {dropped} packets not recorded |")
+PY
+    continue
+  fi
   rtpengine --config-file=none --foreground --table=-1 --interface=127.0.0.1 --listen-ng=127.0.0.1:2223 \
     --port-min=30000 --port-max=39999 --delete-delay=0 --log-level=3 >"$OUT/rtpengine.log" 2>&1 &
   PID=$!

@@ -29,7 +29,8 @@ type Config struct {
 	// Window is the jitter/reorder window: audio is written this far
 	// behind real time. Zero: 120 ms.
 	Window time.Duration
-	// Tick is how often recordings are processed. Zero: 50 ms.
+	// Tick is how often recordings are processed. Zero: 20 ms: short
+	// bursts of recorder work delay relay threads less than long ones.
 	Tick time.Duration
 	// Workers is the number of processing goroutines. Zero: GOMAXPROCS.
 	Workers int
@@ -98,7 +99,7 @@ func New(cfg Config) (*Recorder, error) {
 		cfg.Window = 120 * time.Millisecond
 	}
 	if cfg.Tick <= 0 {
-		cfg.Tick = 50 * time.Millisecond
+		cfg.Tick = 20 * time.Millisecond
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
