@@ -50,7 +50,7 @@ type Recording struct {
 	failed   bool
 	wasPause bool
 	lastSync int64
-	lastPT   [2]int16 // last payload type seen per leg (-1: none)
+	lastPT   [2]int16                                          // last payload type seen per leg (-1: none)
 	pushFn   func(arrival int64, dir, flags uint8, pkt []byte) // rec.push, bound once
 	dyn      map[uint8]codec.Format
 }
