@@ -204,3 +204,26 @@ func TestRecordFullDiskFailsRecordingNotCall(t *testing.T) {
 		t.Errorf("failed counter %d", n.Recorder.Failed.Load())
 	}
 }
+
+// TestRecordAgainAfterLimitStop: a recording stopped by its limit while
+// the call goes on does not block the next R.
+func TestRecordAgainAfterLimitStop(t *testing.T) {
+	t.Parallel()
+	n := StartRecordingNode(t, func(c *config.Media) {
+		c.RecordProfiles = map[string]record.Profile{"default": {MaxDuration: 500 * time.Millisecond}}
+	})
+	caller, agent := fixtures(t, 1)
+	c := n.Anchor("again-1")
+	n.Do("R again-1 ftag ttag")
+	c.Play(t, &Stream{PCM: caller, SSRC: 1}, &Stream{PCM: agent, SSRC: 2})
+	first, _ := n.WaitRecording("again-1")
+	n.Do("R again-1 ftag ttag")
+	c.Play(t, &Stream{PCM: caller, SSRC: 1}, &Stream{PCM: agent, SSRC: 2})
+	n.Do("D again-1 ftag ttag")
+	if n.Recorder.Started.Load() != 2 {
+		t.Fatalf("%d recordings started, want 2 (the second R after the limit)", n.Recorder.Started.Load())
+	}
+	if first.Reason != "limit reached" {
+		t.Errorf("first recording reason %q", first.Reason)
+	}
+}

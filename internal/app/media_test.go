@@ -200,6 +200,9 @@ func TestPortExhaustionAnswersE71(t *testing.T) {
 	if got := n.Control.Counters.Errors.Load(); got != 1 {
 		t.Errorf("error counter %d, want 1", got)
 	}
+	if got := n.Manager.Info().Exhausted; got != 1 {
+		t.Errorf("exhaustion counter %d, want 1", got)
+	}
 }
 
 func TestMalformedCommandsGetErrors(t *testing.T) {

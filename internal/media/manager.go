@@ -72,7 +72,7 @@ type Manager struct {
 	closing bool
 	next    int // round-robin worker
 
-	created, deleted, timedOut atomic.Uint64
+	created, deleted, timedOut, exhausted atomic.Uint64
 }
 
 // New validates cfg, creates the workers and starts them.
@@ -237,6 +237,7 @@ func (m *Manager) create(o Offer) (*stream, error) {
 	for p := 0; p < 2; p++ {
 		pr, err := m.pool.get()
 		if err != nil {
+			m.exhausted.Add(1)
 			if p == 1 {
 				closePair(s.pairs[0])
 				m.pool.put(s.pairs[0])

@@ -20,13 +20,14 @@ var (
 	descRelayed   = prometheus.NewDesc("callrec_media_packets_relayed_total", "Packets forwarded to the other party.", nil, nil)
 	descDropped   = prometheus.NewDesc("callrec_media_packets_dropped_total", "Packets not forwarded, by reason.", []string{"reason"}, nil)
 	descMalformed = prometheus.NewDesc("callrec_media_packets_malformed_total", "Packets on an RTP port that are not RTP version 2, or truncated (relayed unless truncated).", nil, nil)
+	descExhausted = prometheus.NewDesc("callrec_media_port_exhaustion_total", "Offers refused because no RTP/RTCP port pair was free (E71).", nil, nil)
 	descLatches   = prometheus.NewDesc("callrec_media_latches_total", "Source addresses latched or relatched.", nil, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descStreams, descCalls, descPorts, descCreated, descEnded,
-		descPackets, descBytes, descRelayed, descDropped, descMalformed, descLatches} {
+		descPackets, descBytes, descRelayed, descDropped, descMalformed, descLatches, descExhausted} {
 		ch <- d
 	}
 }
@@ -55,4 +56,5 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	n(descDropped, in.DropSendErr, "send_error")
 	n(descMalformed, in.Malformed)
 	n(descLatches, in.Latches)
+	n(descExhausted, in.Exhausted)
 }

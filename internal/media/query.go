@@ -103,6 +103,7 @@ type Info struct {
 	DropNoDest  uint64
 	DropSendErr uint64
 	Malformed   uint64
+	Exhausted   uint64 // U commands refused because the port range was full
 	Wakeups     uint64
 	Batches     uint64
 	Latches     uint64
@@ -115,6 +116,7 @@ func (m *Manager) Info() Info {
 	m.mu.Unlock()
 	in.PortsInUse, in.PortsTotal = m.pool.inUseCount()
 	in.Created, in.Deleted, in.TimedOut = m.created.Load(), m.deleted.Load(), m.timedOut.Load()
+	in.Exhausted = m.exhausted.Load()
 	for _, w := range m.workers {
 		t := &w.totals
 		in.PacketsIn += t.packetsIn.Load()
@@ -144,15 +146,22 @@ func (m *Manager) Record(callID, fromTag, toTag string) error {
 			continue
 		}
 		n++
-		if m.cfg.Taps == nil || s.tap.Load() != nil {
+		if m.cfg.Taps == nil {
 			continue
+		}
+		if tb := s.tap.Load(); tb != nil {
+			if f, ok := tb.t.(Finisher); !ok || !f.Finished() {
+				continue // already recording
+			}
 		}
 		t, err := m.cfg.Taps.Start(StreamInfo{CallID: s.callID, FromTag: s.fromTag, ToTag: s.toTag,
 			MediaNum: s.mediaNum, Codecs: s.codecs})
 		if err != nil {
 			return fmt.Errorf("media: start recording %q: %w", callID, err)
 		}
-		s.tap.Store(&tapBox{t})
+		if old := s.tap.Swap(&tapBox{t}); old != nil {
+			m.closeTap(old.t) // finished: its recording is over
+		}
 	}
 	if n == 0 {
 		return fmt.Errorf("%w: call %q tags %q/%q", ErrNoSession, callID, fromTag, toTag)

@@ -35,6 +35,13 @@ type Tap interface {
 	Close() error
 }
 
+// Finisher is implemented by taps that can end by themselves (a recording
+// stopped by its size limit or by the recorder's API). Record replaces a
+// tap whose Finished reports true instead of keeping it.
+type Finisher interface {
+	Finished() bool
+}
+
 // StreamInfo describes one media stream (one m-line) of a call, given to
 // a TapFactory when recording starts.
 type StreamInfo struct {

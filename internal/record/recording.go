@@ -72,6 +72,11 @@ func (t *streamTap) Packet(dir media.Direction, arrival int64, rtcp bool, pkt []
 	t.ring.put(arrival, uint8(dir), 0, pkt)
 }
 
+// Finished implements media.Finisher: the recording stopped (limit,
+// Recorder.Stop, failure) while the stream goes on, so a new R may start
+// a new recording.
+func (t *streamTap) Finished() bool { return t.rec.stopping.Load() }
+
 // Close implements media.Tap: the stream ended (call over or recording
 // stopped on the media node).
 func (t *streamTap) Close() error {
