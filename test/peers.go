@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/callrec/callrec/internal/nettest"
 )
 
 // RequireBinary returns the path of the named executable, or skips the test
@@ -34,19 +36,9 @@ func RequireBinary(t testing.TB, name, debianPackage string) string {
 	return p
 }
 
-// FreeUDPPort returns a UDP port on ip that was free a moment ago: it binds
-// ip:0, reads the port the kernel chose and releases it. Another process
-// may take the port before the caller binds it; on loopback with ports the
-// kernel hands out in sequence that window is small enough for tests.
-func FreeUDPPort(t testing.TB, ip string) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp4", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		t.Fatalf("interop: pick a free udp port on %s: %v", ip, err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
+// FreeUDPPort returns a UDP port on ip that was free a moment ago (see
+// nettest.FreeUDPPort).
+func FreeUDPPort(t testing.TB, ip string) int { t.Helper(); return nettest.FreeUDPPort(t, ip) }
 
 // FreeUDPPortPair returns an even UDP port p on ip such that p and p+2 were
 // both free (sipp binds its audio socket on -mp and video on -mp+2).
@@ -73,30 +65,11 @@ func FreeUDPPortPair(t testing.TB, ip string) int {
 	return 0
 }
 
-// FreeUDPRange returns the first port of n consecutive UDP ports on ip that
-// were all free a moment ago. It starts at an even port.
+// FreeUDPRange returns the first (even) port of n consecutive UDP ports
+// on ip that were all free a moment ago (see nettest.FreeUDPRange).
 func FreeUDPRange(t testing.TB, ip string, n int) int {
 	t.Helper()
-	for range 20 {
-		base := FreeUDPPort(t, ip) &^ 1
-		if base < 1024 || base+n > 65535 {
-			continue
-		}
-		ok := true
-		for p := base; p < base+n && ok; p++ {
-			c, err := net.ListenPacket("udp4", net.JoinHostPort(ip, fmt.Sprint(p)))
-			if err != nil {
-				ok = false
-				break
-			}
-			c.Close()
-		}
-		if ok {
-			return base
-		}
-	}
-	t.Fatalf("interop: no free range of %d udp ports on %s", n, ip)
-	return 0
+	return nettest.FreeUDPRange(t, ip, n)
 }
 
 // RepoRoot returns the module root (the directory holding go.mod), found

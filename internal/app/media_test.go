@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/internal/config"
+	"github.com/callrec/callrec/internal/nettest"
 	"github.com/callrec/callrec/internal/rtpp"
 )
 
@@ -43,23 +44,8 @@ func startNode(t *testing.T, mod func(*config.Media)) *MediaNode {
 }
 
 func freePorts(t *testing.T, pairs int) (int, int) {
-	t.Helper()
-	for base := 30000 + int(time.Now().UnixNano()%5000)*4; base < 60000; base += 2 * pairs {
-		ok := true
-		for p := base; p < base+2*pairs; p++ {
-			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
-			if err != nil {
-				ok = false
-				break
-			}
-			c.Close()
-		}
-		if ok {
-			return base, base + 2*pairs - 1
-		}
-	}
-	t.Fatal("no free range")
-	return 0, 0
+	base := nettest.FreeUDPRange(t, "127.0.0.1", 2*pairs)
+	return base, base + 2*pairs - 1
 }
 
 // ctl sends a command over the node's UDP control socket.

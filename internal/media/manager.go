@@ -159,7 +159,14 @@ func (m *Manager) find(callID, fromTag, toTag string, mediaNum int) (*stream, in
 // Update handles U: it creates the stream when none matches, records
 // the signalling party's address and returns where the other party must
 // send (the address and port to put into the SDP sent onwards).
-func (m *Manager) Update(o Offer) (netip.AddrPort, error) {
+func (m *Manager) Update(o Offer) (netip.AddrPort, error) { return m.signal(o, false) }
+
+// Lookup handles L: it never creates a stream. The signalling party is
+// the one answering the last offer (rtpproxy inverts the match of U).
+func (m *Manager) Lookup(o Offer) (netip.AddrPort, error) { return m.signal(o, true) }
+
+// signal is U (lookup false) or L (lookup true).
+func (m *Manager) signal(o Offer, lookup bool) (netip.AddrPort, error) {
 	if err := checkOffer(&o, m.cfg.Listen); err != nil {
 		return netip.AddrPort{}, err
 	}
@@ -169,46 +176,29 @@ func (m *Manager) Update(o Offer) (netip.AddrPort, error) {
 		return netip.AddrPort{}, ErrShutdown
 	}
 	s, party := m.find(o.CallID, o.FromTag, o.ToTag, o.MediaNum)
-	if s == nil {
+	switch {
+	case s == nil && lookup:
+		return netip.AddrPort{}, fmt.Errorf("%w: call %q tags %q/%q", ErrNoSession, o.CallID, o.FromTag, o.ToTag)
+	case s == nil:
 		var err error
 		if s, err = m.create(o); err != nil {
 			return netip.AddrPort{}, err
 		}
 		party = caller
+	case lookup:
+		party = 1 - party
 	}
-	if party == caller && o.ToTag != "" && s.toTag == "" {
+	// The To tag names the callee: learnt from the first answer, or from
+	// an offer that already carries it.
+	if s.toTag == "" && o.ToTag != "" && (party == callee) == lookup {
 		s.toTag = o.ToTag
 	}
 	if o.Codecs != nil {
 		s.codecs = o.Codecs
 	}
-	s.setPeer(party, o.Addr, o.Asymmetric, time.Now().UnixNano())
-	return netip.AddrPortFrom(m.advertised(), uint16(s.port(1-party))), nil
-}
-
-// Lookup handles L: it never creates a stream. The signalling party is
-// the one answering the last offer (rtpproxy inverts the match of U).
-func (m *Manager) Lookup(o Offer) (netip.AddrPort, error) {
-	if err := checkOffer(&o, m.cfg.Listen); err != nil {
-		return netip.AddrPort{}, err
+	if lookup {
+		s.answered.Store(true)
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closing {
-		return netip.AddrPort{}, ErrShutdown
-	}
-	s, party := m.find(o.CallID, o.FromTag, o.ToTag, o.MediaNum)
-	if s == nil {
-		return netip.AddrPort{}, fmt.Errorf("%w: call %q tags %q/%q", ErrNoSession, o.CallID, o.FromTag, o.ToTag)
-	}
-	party = 1 - party
-	if party == callee && s.toTag == "" {
-		s.toTag = o.ToTag
-	}
-	if o.Codecs != nil {
-		s.codecs = o.Codecs
-	}
-	s.answered.Store(true)
 	s.setPeer(party, o.Addr, o.Asymmetric, time.Now().UnixNano())
 	return netip.AddrPortFrom(m.advertised(), uint16(s.port(1-party))), nil
 }

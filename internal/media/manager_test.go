@@ -10,29 +10,16 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/callrec/callrec/internal/nettest"
 )
 
 var loopback = netip.MustParseAddr("127.0.0.1")
 
-// freeRange finds a port range of n pairs that is probably free.
+// freeRange finds a range of pairs RTP/RTCP port pairs that is free.
 func freeRange(t *testing.T, pairs int) (int, int) {
-	t.Helper()
-	for base := 20000 + int(time.Now().UnixNano()%10000)*2; base < 60000; base += 2 * pairs {
-		ok := true
-		for p := base; p < base+2*pairs && ok; p++ {
-			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
-			if err != nil {
-				ok = false
-				break
-			}
-			c.Close()
-		}
-		if ok {
-			return base, base + 2*pairs - 1
-		}
-	}
-	t.Fatal("no free port range")
-	return 0, 0
+	base := nettest.FreeUDPRange(t, "127.0.0.1", 2*pairs)
+	return base, base + 2*pairs - 1
 }
 
 func newTestManager(t *testing.T, mod func(*Config)) *Manager {

@@ -1,0 +1,53 @@
+// Package nettest holds test helpers for callrec's network tests: free
+// UDP ports on loopback. Like net/http/httptest it exists for tests only
+// and is imported by no production code.
+package nettest
+
+import (
+	"net"
+	"strconv"
+	"testing"
+)
+
+// FreeUDPPort returns a UDP port on ip that was free a moment ago: it binds
+// ip:0, reads the port the kernel chose and releases it. Another process
+// may take the port before the caller binds it; on loopback with ports the
+// kernel hands out in sequence that window is small enough for tests.
+func FreeUDPPort(t testing.TB, ip string) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp4", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		t.Fatalf("nettest: pick a free udp port on %s: %v", ip, err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// FreeUDPRange returns the first port of n consecutive UDP ports on ip that
+// were all free a moment ago. It starts at an even port, so it suits an
+// RTP port range.
+func FreeUDPRange(t testing.TB, ip string, n int) int {
+	t.Helper()
+	for range 20 {
+		base := FreeUDPPort(t, ip) &^ 1
+		if base < 1024 || base+n > 65535 {
+			continue
+		}
+		if allFree(ip, base, n) {
+			return base
+		}
+	}
+	t.Fatalf("nettest: no free range of %d udp ports on %s", n, ip)
+	return 0
+}
+
+func allFree(ip string, base, n int) bool {
+	for p := base; p < base+n; p++ {
+		c, err := net.ListenPacket("udp4", net.JoinHostPort(ip, strconv.Itoa(p)))
+		if err != nil {
+			return false
+		}
+		c.Close()
+	}
+	return true
+}
