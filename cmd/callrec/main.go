@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -40,7 +41,15 @@ func usage() {
 }
 
 func main() {
-	register("version", "print the version", func(context.Context, []string) error {
+	register("version", "print the version", func(_ context.Context, args []string) error {
+		fs := flag.NewFlagSet("version", flag.ContinueOnError)
+		fs.Usage = func() { fmt.Fprintf(fs.Output(), "usage: callrec version\n\nPrints callrec's version.\n") }
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return nil
+			}
+			return err
+		}
 		fmt.Println("callrec", version)
 		return nil
 	})
