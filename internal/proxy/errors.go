@@ -1,0 +1,15 @@
+package proxy
+
+import "errors"
+
+var (
+	// ErrNoRoute: the Router found no destination for the request.
+	ErrNoRoute = errors.New("proxy: no route")
+	// ErrBadSDP: a body could not be anchored because it is not SDP the
+	// proxy understands (malformed, or a c= address that is a name).
+	ErrBadSDP = errors.New("proxy: bad sdp")
+	// ErrBadTarget: a Target URI is not a sip: or sips: URI.
+	ErrBadTarget = errors.New("proxy: bad target uri")
+	// ErrClosed: Serve was called after Close, or twice.
+	ErrClosed = errors.New("proxy: server closed")
+)

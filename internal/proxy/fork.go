@@ -1,0 +1,303 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// branch is one client transaction of a proxied request.
+type branch struct {
+	req       *sip.Request
+	tx        sip.ClientTransaction
+	gotProv   bool // a provisional response arrived: CANCEL may be sent
+	cancelDue bool // cancel once gotProv
+	canceled  bool
+	done      bool
+}
+
+type branchEvent struct {
+	b   *branch
+	res *sip.Response
+	err error // set, with res nil, when the transaction ended
+}
+
+// failover reports whether a group's best final response lets the next
+// priority group be tried (408, 5xx, or no response at all).
+func failover(code int) bool { return code == 408 || (code >= 500 && code < 600) }
+
+// rank orders final responses for RFC 3261 §16.7 step 6: lower is better.
+func rank(code int) int {
+	switch {
+	case code >= 200 && code < 300:
+		return 0
+	case code >= 600:
+		return 1
+	case code >= 300 && code < 400:
+		return 2
+	case code == 408:
+		return 4
+	case code >= 400 && code < 500:
+		return 3
+	default:
+		return 5
+	}
+}
+
+// forward runs the priority groups of targets in turn, forking within a
+// group, and sends the final response upstream.
+func (s *Server) forward(st *txState, targets []Target) {
+	var best *sip.Response
+	bestCode := 0
+	for _, group := range sortGroups(targets) {
+		res, code, won, canceled := s.fork(st, group)
+		if won || canceled {
+			return
+		}
+		if res != nil || code != 0 {
+			if bestCode == 0 || rank(code) <= rank(bestCode) {
+				best, bestCode = res, code
+			}
+		}
+		if !failover(code) {
+			break
+		}
+	}
+	if st.initial {
+		callID := st.req.CallID().Value()
+		to := ""
+		if best != nil {
+			to = tag(best.To().Params)
+		}
+		s.deleteMedia(callID, tag(st.req.From().Params), to)
+	}
+	if best != nil {
+		best.RemoveHeader("Via")
+		best.SetDestination(st.req.Source())
+		_ = st.tx.Respond(best)
+		return
+	}
+	switch bestCode {
+	case 0, 503:
+		s.respond(st.tx, st.req, 503, "Service Unavailable")
+	default:
+		s.respond(st.tx, st.req, bestCode, "Request Timeout")
+	}
+}
+
+// fork sends st.out to every target of one group in parallel and relays
+// responses upstream: provisional ones as they come, the first 2xx (then
+// CANCELs the other branches). It returns the best final non-2xx (res nil
+// with code 408/503 for a timeout/transport error), whether a 2xx won,
+// and whether the upstream request was cancelled.
+func (s *Server) fork(st *txState, group []Target) (best *sip.Response, bestCode int, won, canceled bool) {
+	ctx, cancelAll := context.WithCancel(st.ctx)
+	defer cancelAll()
+	events := make(chan branchEvent, 16)
+	var wg sync.WaitGroup
+	var branches []*branch
+	for _, t := range group {
+		var u sip.Uri
+		if err := sip.ParseUri(t.URI, &u); err != nil {
+			s.log.Warn("bad target", "uri", t.URI, "err", err)
+			continue
+		}
+		r := st.out.Clone()
+		r.Recipient = u
+		if err := s.prepare(r, u, st.initial); err != nil {
+			continue
+		}
+		ctx, c := context.WithCancel(ctx)
+		tx, err := s.client.TransactionRequest(ctx, r, noBuild)
+		if err != nil {
+			c()
+			s.log.Warn("forward failed", "uri", t.URI, "err", err)
+			if bestCode == 0 {
+				bestCode = 503
+			}
+			continue
+		}
+		b := &branch{req: r, tx: tx}
+		branches = append(branches, b)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c()
+			defer tx.Terminate()
+			for {
+				select {
+				case res := <-tx.Responses():
+					select {
+					case events <- branchEvent{b: b, res: res}:
+					case <-ctx.Done():
+						return
+					}
+				case <-tx.Done():
+					select {
+					case events <- branchEvent{b: b, err: tx.Err()}:
+					case <-ctx.Done():
+					}
+					return
+				}
+			}
+		}()
+	}
+	defer wg.Wait()
+	if len(branches) == 0 {
+		return nil, bestCode, false, false
+	}
+	upCancel := make(chan struct{})
+	if st.req.IsInvite() {
+		var once sync.Once
+		st.tx.OnCancel(func(*sip.Request) { once.Do(func() { close(upCancel) }) })
+	}
+	cancelRest := func(except *branch) {
+		for _, b := range branches {
+			if b != except && !b.done {
+				b.cancelDue = true
+				s.maybeCancel(b)
+			}
+		}
+	}
+	pending := len(branches)
+	for pending > 0 {
+		select {
+		case <-upCancel:
+			upCancel = nil
+			canceled = true
+			st.final = true // sipgo answered 487
+			cancelRest(nil)
+		case ev := <-events:
+			b := ev.b
+			if ev.res == nil {
+				if !b.done {
+					b.done = true
+					pending--
+					code := 503
+					if errors.Is(ev.err, sip.ErrTransactionTimeout) {
+						code = 408
+					}
+					if ev.err != nil && (bestCode == 0 || rank(code) < rank(bestCode)) && best == nil {
+						bestCode = code
+					}
+				}
+				continue
+			}
+			res := ev.res
+			switch {
+			case res.StatusCode < 200:
+				b.gotProv = true
+				s.maybeCancel(b)
+				if res.StatusCode == 100 || st.final || canceled {
+					continue
+				}
+				s.answer(st, res)
+				res.RemoveHeader("Via")
+				res.SetDestination(st.req.Source())
+				_ = st.tx.Respond(res)
+			case res.StatusCode < 300:
+				if !b.done {
+					b.done = true
+					pending--
+				}
+				s.answer(st, res)
+				res.RemoveHeader("Via")
+				res.SetDestination(st.req.Source())
+				if st.final {
+					// A second 2xx from another fork: forward it
+					// statelessly so the caller can ACK and BYE it.
+					_ = s.srv.WriteResponse(res)
+					continue
+				}
+				st.final, won = true, true
+				_ = st.tx.Respond(res)
+				s.answered2xx(st, res)
+				cancelRest(b)
+			default:
+				if !b.done {
+					b.done = true
+					pending--
+				}
+				if best == nil || rank(res.StatusCode) < rank(best.StatusCode) {
+					best, bestCode = res, res.StatusCode
+				}
+				if res.StatusCode >= 600 && !st.final {
+					cancelRest(b) // RFC 3261 §16.7 step 5
+				}
+			}
+		}
+	}
+	return best, bestCode, won, canceled
+}
+
+// maybeCancel sends CANCEL on a branch that is due one and may get it
+// (RFC 3261 §9.1: not before a provisional response).
+func (s *Server) maybeCancel(b *branch) {
+	if !b.cancelDue || !b.gotProv || b.canceled || b.done || !b.req.IsInvite() {
+		return
+	}
+	b.canceled = true
+	c := sip.NewRequest(sip.CANCEL, b.req.Recipient)
+	c.AppendHeader(b.req.Via().Clone())
+	for _, h := range b.req.GetHeaders("Route") {
+		c.AppendHeader(sip.HeaderClone(h))
+	}
+	c.AppendHeader(sip.HeaderClone(b.req.From()))
+	c.AppendHeader(sip.HeaderClone(b.req.To()))
+	c.AppendHeader(sip.HeaderClone(b.req.CallID()))
+	c.AppendHeader(&sip.CSeqHeader{SeqNo: b.req.CSeq().SeqNo, MethodName: sip.CANCEL})
+	mf := sip.MaxForwardsHeader(70)
+	c.AppendHeader(&mf)
+	c.SetBody(nil)
+	c.SetTransport(b.req.Transport())
+	c.SetDestination(b.req.Destination())
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 32*sip.T1)
+		defer cancel()
+		tx, err := s.client.TransactionRequest(ctx, c, noBuild)
+		if err != nil {
+			s.log.Warn("CANCEL failed", "err", err)
+			return
+		}
+		defer tx.Terminate()
+		for {
+			select {
+			case res := <-tx.Responses():
+				if res.StatusCode >= 200 {
+					return
+				}
+			case <-tx.Done():
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+}
+
+// answered2xx counts an answered initial INVITE and applies the
+// recording policy.
+func (s *Server) answered2xx(st *txState, res *sip.Response) {
+	if !st.initial {
+		return
+	}
+	s.answered.Add(1)
+	callID, from, to := st.req.CallID().Value(), tag(st.req.From().Params), tag(res.To().Params)
+	s.calls.update(callID, func(c *call) { c.toTag = to })
+	if s.cfg.Recording == nil {
+		return
+	}
+	anchored := st.anchored || s.calls.get(callID) != nil && s.cfg.Anchor != nil
+	c := Call{CallID: callID, FromTag: from, ToTag: to, Caller: st.req.From().Address.String(),
+		Callee: st.req.To().Address.String(), Anchored: anchored, InitialRequestURI: st.req.Recipient.String()}
+	if !s.cfg.Recording(st.ctx, c) || !anchored {
+		return
+	}
+	if r, ok := s.cfg.Anchor.(Recorder); ok {
+		if err := r.Record(st.ctx, callID, from, to); err != nil {
+			s.log.Warn("start recording failed", "call_id", callID, "err", err)
+		}
+	}
+}

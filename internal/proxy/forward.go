@@ -1,0 +1,381 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// noBuild is a client request option that keeps the request as the proxy
+// built it (sipgo otherwise fills in missing headers).
+func noBuild(*sipgo.Client, *sip.Request) error { return nil }
+
+func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {
+	if tx == nil {
+		return
+	}
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	res.SetDestination(req.Source())
+	_ = tx.Respond(res)
+}
+
+func (s *Server) port(network string) int {
+	if p, ok := s.ports[strings.ToLower(network)]; ok {
+		return p
+	}
+	if p, ok := s.ports["udp"]; ok {
+		return p
+	}
+	return s.ports["tcp"]
+}
+
+// isUs reports whether u names this proxy (host and one of its ports).
+func (s *Server) isUs(u sip.Uri) bool {
+	if u.Host != s.host {
+		return false
+	}
+	p := u.Port
+	if p == 0 {
+		p = 5060
+	}
+	for _, lp := range s.ports {
+		if lp == p {
+			return true
+		}
+	}
+	return false
+}
+
+// looped reports a Via that this proxy inserted (RFC 3261 §16.3 step 4,
+// simplified: spirals back through the proxy are refused too).
+func (s *Server) looped(req *sip.Request) bool {
+	for _, h := range req.GetHeaders("Via") {
+		if v, ok := h.(*sip.ViaHeader); ok && v.Host == s.host {
+			for _, lp := range s.ports {
+				if v.Port == lp {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func tag(p sip.HeaderParams) string { t, _ := p.Get("tag"); return t }
+
+func hasSDP(m interface {
+	Body() []byte
+	ContentType() *sip.ContentTypeHeader
+}) bool {
+	ct := m.ContentType()
+	return len(m.Body()) > 0 && ct != nil && strings.HasPrefix(strings.ToLower(ct.Value()), "application/sdp")
+}
+
+// handleRequest is sipgo's handler for every request without a more
+// specific one; it runs on a goroutine of sipgo's transaction layer and
+// returns when the transaction is over.
+func (s *Server) handleRequest(req *sip.Request, tx sip.ServerTransaction) {
+	s.requests.Add(1)
+	if mf := req.MaxForwards(); mf != nil && mf.Val() == 0 {
+		s.respond(tx, req, 483, "Too Many Hops")
+		return
+	}
+	if s.looped(req) {
+		s.respond(tx, req, 482, "Loop Detected")
+		return
+	}
+	if req.CallID() == nil || req.From() == nil || req.To() == nil || req.CSeq() == nil {
+		s.respond(tx, req, 400, "Bad Request")
+		return
+	}
+	out := req.Clone()
+	for r := out.Route(); r != nil && s.isUs(r.Address); r = out.Route() {
+		out.RemoveHeader("Route")
+	}
+	inDialog := tag(req.To().Params) != ""
+	ctx := context.Background()
+	var targets []Target
+	switch {
+	case inDialog || out.Route() != nil:
+		targets = []Target{{URI: out.Recipient.String()}}
+	case s.isUs(req.Recipient) && req.Recipient.User == "":
+		if req.Method == sip.OPTIONS {
+			s.respond(tx, req, 200, "OK")
+		} else {
+			s.respond(tx, req, 404, "Not Found")
+		}
+		return
+	default:
+		t, err := s.cfg.Router.Route(ctx, req)
+		if err != nil && !errors.Is(err, ErrNoRoute) {
+			s.log.Warn("route failed", "call_id", req.CallID().Value(), "err", err)
+			s.respond(tx, req, 500, "Server Internal Error")
+			return
+		}
+		if len(t) == 0 {
+			s.respond(tx, req, 404, "Not Found")
+			return
+		}
+		targets = t
+	}
+	if mf := out.MaxForwards(); mf != nil {
+		mf.Dec()
+	} else {
+		m := sip.MaxForwardsHeader(70)
+		out.AppendHeader(&m)
+	}
+	if req.IsInvite() {
+		s.respond(tx, req, 100, "Trying")
+	}
+	st := &txState{req: req, tx: tx, out: out, initial: !inDialog && req.IsInvite(), ctx: ctx}
+	if !s.offer(st) {
+		return
+	}
+	if req.Method == sip.BYE {
+		// As Kamailio's rtpproxy_destroy on BYE: the media ends when the
+		// BYE passes, whatever the far end answers.
+		s.deleteMedia(req.CallID().Value(), tag(req.From().Params), tag(req.To().Params))
+	}
+	s.forward(st, targets)
+}
+
+// txState is one proxied server transaction.
+type txState struct {
+	ctx      context.Context
+	req, out *sip.Request
+	tx       sip.ServerTransaction
+	initial  bool // an out-of-dialog INVITE
+	// offered: the request carried an SDP offer that was anchored, so
+	// SDP in responses is the answer.
+	offered  bool
+	hadOffer bool // the request carried SDP at all
+	final    bool // a final response went upstream
+	anchored bool
+}
+
+// offer anchors the SDP of an INVITE/UPDATE request; false when the
+// request was refused (fail-closed).
+func (s *Server) offer(st *txState) bool {
+	req := st.req
+	if req.Method != sip.INVITE && req.Method != sip.UPDATE {
+		return true
+	}
+	st.hadOffer = hasSDP(req)
+	callID, from, to := req.CallID().Value(), tag(req.From().Params), tag(req.To().Params)
+	if st.initial && s.cfg.Anchor != nil {
+		s.calls.put(&call{id: callID, fromTag: from, created: time.Now()})
+	}
+	if s.cfg.Anchor == nil || !st.hadOffer {
+		return true
+	}
+	body, err := s.cfg.Anchor.Offer(st.ctx, callID, from, to, req.Body())
+	if err != nil {
+		s.anchorFailures.Add(1)
+		if s.cfg.FailClosed && st.initial {
+			s.log.Warn("anchoring failed, call refused (fail-closed)", "call_id", callID, "err", err)
+			s.calls.remove(callID)
+			s.respond(st.tx, req, 503, "Service Unavailable")
+			return false
+		}
+		s.log.Warn("anchoring failed, forwarding unanchored (fail-open)", "call_id", callID, "err", err)
+		return true
+	}
+	st.out.SetBody(body)
+	st.offered, st.anchored = true, true
+	return true
+}
+
+// answer anchors the SDP of a response to an INVITE/UPDATE: the answer to
+// the request's offer, or a late offer in a 2xx to an INVITE without SDP.
+func (s *Server) answer(st *txState, res *sip.Response) {
+	if s.cfg.Anchor == nil || !hasSDP(res) {
+		return
+	}
+	m := st.req.Method
+	if m != sip.INVITE && m != sip.UPDATE {
+		return
+	}
+	callID, from, to := st.req.CallID().Value(), tag(st.req.From().Params), tag(res.To().Params)
+	var body []byte
+	var err error
+	switch {
+	case st.offered:
+		body, err = s.cfg.Anchor.Answer(st.ctx, callID, from, to, res.Body())
+	case !st.hadOffer && m == sip.INVITE && res.StatusCode >= 200:
+		body, err = s.cfg.Anchor.Offer(st.ctx, callID, to, from, res.Body())
+		if err == nil {
+			if !s.calls.update(callID, func(c *call) { c.lateOfferer = to }) {
+				s.calls.put(&call{id: callID, fromTag: from, toTag: to, created: time.Now(), lateOfferer: to})
+			}
+		}
+	case st.hadOffer:
+		return // the offer was not anchored (fail-open): leave the answer alone
+	default:
+		return
+	}
+	if err != nil {
+		s.anchorFailures.Add(1)
+		s.log.Warn("anchoring the answer failed, forwarding unanchored", "call_id", callID, "status", res.StatusCode, "err", err)
+		return
+	}
+	res.SetBody(body)
+}
+
+// handleAck forwards an ACK for a 2xx end to end (ACKs for non-2xx are
+// absorbed by the transaction layer), completing a late offer.
+func (s *Server) handleAck(req *sip.Request, _ sip.ServerTransaction) {
+	s.requests.Add(1)
+	if req.CallID() == nil || req.From() == nil || req.To() == nil {
+		return
+	}
+	out := req.Clone()
+	for r := out.Route(); r != nil && s.isUs(r.Address); r = out.Route() {
+		out.RemoveHeader("Route")
+	}
+	if mf := out.MaxForwards(); mf != nil {
+		if mf.Val() == 0 {
+			return
+		}
+		mf.Dec()
+	}
+	callID := req.CallID().Value()
+	if c := s.calls.get(callID); c != nil && c.lateOfferer != "" && hasSDP(req) && s.cfg.Anchor != nil {
+		body, err := s.cfg.Anchor.Answer(context.Background(), callID, c.lateOfferer, tag(req.From().Params), req.Body())
+		if err != nil {
+			s.anchorFailures.Add(1)
+			s.log.Warn("anchoring the ACK answer failed", "call_id", callID, "err", err)
+		} else {
+			out.SetBody(body)
+		}
+		s.calls.update(callID, func(c *call) { c.lateOfferer = "" })
+	}
+	if err := s.prepare(out, out.Recipient, false); err != nil {
+		return
+	}
+	if err := s.client.WriteRequest(out, noBuild); err != nil {
+		s.log.Warn("forwarding ACK failed", "call_id", callID, "err", err)
+	}
+}
+
+// handleStrayCancel answers a CANCEL that matches no INVITE transaction
+// (sipgo matches the others itself, answering 200 and 487).
+func (s *Server) handleStrayCancel(req *sip.Request, tx sip.ServerTransaction) {
+	s.requests.Add(1)
+	s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
+}
+
+func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
+	if s.cfg.Locations == nil || !s.isUs(req.Recipient) && req.Recipient.Host != s.host {
+		s.handleRequest(req, tx)
+		return
+	}
+	s.requests.Add(1)
+	res := register(context.Background(), s.cfg.Locations, req, time.Now())
+	res.SetDestination(req.Source())
+	_ = tx.Respond(res)
+}
+
+// prepare sets the request's destination and transport from its next hop
+// (the top Route, else target) and pushes this proxy's Via (and
+// Record-Route when rr).
+func (s *Server) prepare(r *sip.Request, target sip.Uri, rr bool) error {
+	hop := target
+	if rt := r.Route(); rt != nil {
+		hop = rt.Address
+	}
+	tp := "UDP"
+	if v, ok := hop.UriParams.Get("transport"); ok && v != "" {
+		tp = strings.ToUpper(v)
+	}
+	if _, ok := s.ports[strings.ToLower(tp)]; !ok {
+		if _, ok := s.ports["udp"]; ok {
+			tp = "UDP"
+		} else {
+			tp = "TCP"
+		}
+	}
+	port := hop.Port
+	if port == 0 {
+		port = 5060
+	}
+	r.SetTransport(tp)
+	r.SetDestination(net.JoinHostPort(hop.Host, strconv.Itoa(port)))
+	if rr {
+		// Double record-routing when the transports differ: the UAS
+		// reaches the proxy over the outbound transport, the UAC over
+		// the inbound one, and the proxy strips both Routes.
+		out := strings.ToLower(tp)
+		if in := s.inboundTransport(r); in != out {
+			r.PrependHeader(s.recordRoute(in))
+		}
+		r.PrependHeader(s.recordRoute(out))
+	}
+	via := &sip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: tp, Host: s.host, Port: s.port(tp)}
+	via.Params.Add("branch", sip.GenerateBranchN(16))
+	r.PrependHeader(via)
+	return nil
+}
+
+// inboundTransport is the transport the request arrived on, from its top
+// Via (before this proxy adds its own).
+func (s *Server) inboundTransport(r *sip.Request) string {
+	if v := r.Via(); v != nil && v.Transport != "" {
+		return strings.ToLower(v.Transport)
+	}
+	return "udp"
+}
+
+func (s *Server) recordRoute(tp string) *sip.RecordRouteHeader {
+	return &sip.RecordRouteHeader{Address: sip.Uri{Scheme: "sip", Host: s.host, Port: s.port(tp),
+		UriParams: sip.HeaderParams{{K: "transport", V: tp}, {K: "lr", V: ""}}}}
+}
+
+func (s *Server) deleteMedia(callID, fromTag, toTag string) {
+	s.calls.remove(callID)
+	if s.cfg.Anchor == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := s.cfg.Anchor.Delete(ctx, callID, fromTag, toTag); err != nil {
+		s.log.Warn("media delete failed", "call_id", callID, "err", err)
+	}
+}
+
+// strayResponse forwards responses that match no client transaction (2xx
+// retransmissions after the INVITE transaction ended, RFC 3261 §16.7 and
+// RFC 6026) statelessly: pop this proxy's Via and send to the next.
+func (s *Server) strayResponse(res *sip.Response) {
+	v := res.Via()
+	if v == nil || v.Host != s.host || !res.IsSuccess() {
+		return
+	}
+	res.RemoveHeader("Via")
+	next := res.Via()
+	if next == nil {
+		return
+	}
+	res.SetDestination("")
+	_ = s.srv.WriteResponse(res)
+}
+
+// sortGroups splits targets into priority groups, ascending.
+func sortGroups(ts []Target) [][]Target {
+	ts = append([]Target(nil), ts...)
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Priority < ts[j].Priority })
+	var out [][]Target
+	for i, t := range ts {
+		if i == 0 || t.Priority != ts[i-1].Priority {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], t)
+	}
+	return out
+}

@@ -1,0 +1,231 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// Call describes an answered call for the RecordingPolicy.
+type Call struct {
+	CallID            string
+	FromTag, ToTag    string
+	Caller, Callee    string // From and To URIs
+	Anchored          bool   // media goes through the node
+	InitialRequestURI string
+}
+
+// RecordingPolicy decides, when an initial INVITE is answered with 2xx,
+// whether to record the call. It runs on the transaction's goroutine and
+// must not block long; it may prepare the recorder (profile, labels)
+// before returning true. The proxy then calls the Anchor's Record when
+// the Anchor implements Recorder and the call is anchored.
+type RecordingPolicy func(ctx context.Context, c Call) bool
+
+// Config is what a Server needs. Zero values are documented per field.
+type Config struct {
+	// UDP and TCP are the listen addresses ("127.0.0.1:5060"; port 0
+	// picks one). At least one is required; "" disables that transport.
+	UDP, TCP string
+	// Host is the address put into Via and Record-Route. "": the IP of
+	// the UDP (else TCP) listen address, which then must not be
+	// unspecified.
+	Host string
+	// Router finds destinations of initial requests (required).
+	Router Router
+	// Locations, when set, makes the proxy a registrar: REGISTER is
+	// answered from it.
+	Locations Locations
+	// Anchor, when set, anchors media of INVITE/UPDATE/ACK bodies.
+	Anchor Anchor
+	// FailClosed answers 503 when the Anchor fails on an initial offer.
+	// By default (fail-open) the call goes through unanchored, counted in
+	// Stats.AnchorFailures and logged as a warning.
+	FailClosed bool
+	// Recording is consulted for every answered initial INVITE. Nil:
+	// record nothing.
+	Recording RecordingPolicy
+	// DialogTimeout bounds how long the media state of a call is kept
+	// without a BYE. Zero: 12 hours.
+	DialogTimeout time.Duration
+	// Logger receives call events (never per message). Nil: discard.
+	Logger *slog.Logger
+}
+
+// Stats are the proxy's counters.
+type Stats struct {
+	Requests       uint64 // requests received (including ACK)
+	AnchorFailures uint64 // offers/answers forwarded unanchored (fail-open) or refused (fail-closed)
+	Calls          uint64 // initial INVITEs answered 2xx
+	Dialogs        int    // calls with media state now
+}
+
+// Server is a stateful SIP proxy. New binds its sockets; Serve runs it
+// until ctx ends or Close is called.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	ua     *sipgo.UserAgent
+	srv    *sipgo.Server
+	client *sipgo.Client
+	host   string
+	udp    net.PacketConn
+	tcp    net.Listener
+	ports  map[string]int // "udp"/"tcp" -> bound port
+
+	calls calls
+
+	requests, anchorFailures, answered atomic.Uint64
+
+	closeOnce sync.Once
+	closed    chan struct{}
+	served    atomic.Bool
+}
+
+// New validates cfg and binds the listen sockets.
+func New(cfg Config) (*Server, error) {
+	if cfg.Router == nil {
+		return nil, fmt.Errorf("proxy: config: Router is required")
+	}
+	if cfg.UDP == "" && cfg.TCP == "" {
+		return nil, fmt.Errorf("proxy: config: no UDP or TCP listen address")
+	}
+	if cfg.DialogTimeout == 0 {
+		cfg.DialogTimeout = 12 * time.Hour
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Server{cfg: cfg, log: log.With("component", "proxy"), ports: map[string]int{}, closed: make(chan struct{})}
+	s.calls.m = make(map[string]*call)
+	var err error
+	host := cfg.Host
+	if cfg.UDP != "" {
+		if s.udp, err = net.ListenPacket("udp", cfg.UDP); err != nil {
+			return nil, fmt.Errorf("proxy: %w", err)
+		}
+		a := s.udp.LocalAddr().(*net.UDPAddr)
+		s.ports["udp"] = a.Port
+		if host == "" {
+			host = a.IP.String()
+		}
+	}
+	if cfg.TCP != "" {
+		if s.tcp, err = net.Listen("tcp", cfg.TCP); err != nil {
+			s.closeSockets()
+			return nil, fmt.Errorf("proxy: %w", err)
+		}
+		a := s.tcp.Addr().(*net.TCPAddr)
+		s.ports["tcp"] = a.Port
+		if host == "" {
+			host = a.IP.String()
+		}
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		s.closeSockets()
+		return nil, fmt.Errorf("proxy: config: Host is required with a wildcard listen address")
+	}
+	s.host = host
+	if s.ua, err = sipgo.NewUA(sipgo.WithUserAgent("callrec"), sipgo.WithUserAgentHostname(host),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerUnhandledResponseHandler(s.strayResponse))); err != nil {
+		s.closeSockets()
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
+	if s.srv, err = sipgo.NewServer(s.ua); err != nil {
+		s.closeSockets()
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
+	if s.client, err = sipgo.NewClient(s.ua, sipgo.WithClientHostname(host)); err != nil {
+		s.closeSockets()
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
+	s.srv.OnNoRoute(s.handleRequest)
+	s.srv.OnAck(s.handleAck)
+	s.srv.OnCancel(s.handleStrayCancel)
+	s.srv.OnRegister(s.handleRegister)
+	return s, nil
+}
+
+// Addr returns the bound address of network "udp" or "tcp" ("" when not
+// listening on it).
+func (s *Server) Addr(network string) string {
+	p, ok := s.ports[network]
+	if !ok {
+		return ""
+	}
+	return net.JoinHostPort(s.host, strconv.Itoa(p))
+}
+
+// Stats returns the counters.
+func (s *Server) Stats() Stats {
+	return Stats{
+		Requests: s.requests.Load(), AnchorFailures: s.anchorFailures.Load(),
+		Calls: s.answered.Load(), Dialogs: s.calls.len(),
+	}
+}
+
+// Serve reads from the sockets until ctx ends or Close is called, then
+// closes them and returns nil (ErrClosed if called twice). It runs one
+// reader goroutine per socket (plus one per TCP connection, sipgo's), and
+// a sweeper for stale call state.
+func (s *Server) Serve(ctx context.Context) error {
+	if !s.served.CompareAndSwap(false, true) {
+		return ErrClosed
+	}
+	var wg sync.WaitGroup
+	if s.udp != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = s.srv.ServeUDP(s.udp) }()
+	}
+	if s.tcp != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = s.srv.ServeTCP(s.tcp) }()
+	}
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-s.closed:
+			break loop
+		case now := <-t.C:
+			for _, c := range s.calls.expired(now.Add(-s.cfg.DialogTimeout)) {
+				s.deleteMedia(c.id, c.fromTag, c.toTag)
+			}
+		}
+	}
+	s.closeSockets()
+	wg.Wait()
+	_ = s.ua.Close()
+	return nil
+}
+
+// Close stops Serve. Transactions in flight are abandoned.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() { close(s.closed) })
+	if !s.served.Load() {
+		s.closeSockets()
+	}
+	return nil
+}
+
+func (s *Server) closeSockets() {
+	if s.udp != nil {
+		s.udp.Close()
+	}
+	if s.tcp != nil {
+		s.tcp.Close()
+	}
+}
