@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"crypto/md5"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+)
+
+// User is a SIP user who authenticates with HTTP digest (RFC 3261
+// section 22, RFC 2617). The store keeps HA1 = MD5(username:realm:password)
+// and never the password; Domain is the digest realm.
+type User struct {
+	// Username is the digest username (normally the AOR's user part).
+	Username string
+	// Domain is the user's domain, used as the digest realm.
+	Domain string
+	// HA1 is the lowercase hex MD5(Username:Domain:password); see HA1.
+	HA1 string
+	// Enabled users may authenticate; AddUser stores the value as given.
+	Enabled bool
+	// DisplayName is free text, for example for a From header field.
+	DisplayName string
+}
+
+// HA1 returns the digest HA1 for user, realm and password as lowercase
+// hex, the value User.HA1 holds.
+func HA1(user, realm, password string) string {
+	h := md5.Sum([]byte(user + ":" + realm + ":" + password))
+	return hex.EncodeToString(h[:])
+}
+
+// validHA1 reports whether s is 32 lowercase hex digits.
+func validHA1(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// AddUser inserts u; ErrExists if Username@Domain is already there.
+func (s *Store) AddUser(ctx context.Context, u User) error {
+	if u.Username == "" || u.Domain == "" {
+		return fmt.Errorf("%w: user needs username and domain", ErrInvalid)
+	}
+	if !validHA1(u.HA1) {
+		return fmt.Errorf("%w: ha1 of %s@%s is not 32 lowercase hex digits", ErrInvalid, u.Username, u.Domain)
+	}
+	_, err := s.db.ExecContext(ctx, s.d.q(`INSERT INTO users (username, domain, ha1, enabled, display_name)
+	VALUES (?, ?, ?, ?, ?)`), u.Username, u.Domain, u.HA1, u.Enabled, u.DisplayName)
+	if isUnique(err) {
+		return fmt.Errorf("%w: user %s@%s", ErrExists, u.Username, u.Domain)
+	}
+	if err != nil {
+		return fmt.Errorf("store: add user %s@%s: %w", u.Username, u.Domain, err)
+	}
+	return nil
+}
+
+// RemoveUser deletes username@domain, or returns ErrNotFound.
+func (s *Store) RemoveUser(ctx context.Context, username, domain string) error {
+	res, err := s.db.ExecContext(ctx, s.d.q(`DELETE FROM users WHERE username = ? AND domain = ?`), username, domain)
+	if err != nil {
+		return fmt.Errorf("store: remove user %s@%s: %w", username, domain, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("%w: user %s@%s", ErrNotFound, username, domain)
+	}
+	return nil
+}
+
+// ListUsers returns the users of domain, or of every domain when domain
+// is empty, ordered by domain and username.
+func (s *Store) ListUsers(ctx context.Context, domain string) ([]User, error) {
+	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT username, domain, ha1, enabled, display_name FROM users
+	WHERE ? = '' OR domain = ? ORDER BY domain, username`), domain, domain)
+	if err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		var u User
+		if err := rows.Scan(&u.Username, &u.Domain, &u.HA1, &u.Enabled, &u.DisplayName); err != nil {
+			return nil, fmt.Errorf("store: list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	return out, nil
+}
+
+// UserHA1 returns the HA1 of user in realm (the user's domain) for digest
+// verification: ErrNotFound when there is no such user, ErrDisabled when
+// the user is disabled.
+func (s *Store) UserHA1(ctx context.Context, user, realm string) (string, error) {
+	var ha1 string
+	var enabled bool
+	err := s.db.QueryRowContext(ctx, s.d.q(`SELECT ha1, enabled FROM users WHERE username = ? AND domain = ?`),
+		user, realm).Scan(&ha1, &enabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("%w: user %s@%s", ErrNotFound, user, realm)
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: user %s@%s: %w", user, realm, err)
+	}
+	if !enabled {
+		return "", fmt.Errorf("%w: user %s@%s", ErrDisabled, user, realm)
+	}
+	return ha1, nil
+}
