@@ -8,15 +8,17 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// branch is one client transaction of a proxied request.
+// branch is one client transaction of a proxied request. Only the fork
+// loop touches done; the branch's own goroutine owns everything else.
 type branch struct {
-	req       *sip.Request
-	tx        sip.ClientTransaction
-	gotProv   bool // a provisional response arrived: CANCEL may be sent
-	cancelDue bool // cancel once gotProv
-	canceled  bool
-	done      bool
+	req        *sip.Request
+	tx         sip.ClientTransaction
+	cancel     chan struct{} // closed to CANCEL the branch
+	cancelOnce sync.Once
+	done       bool
 }
+
+func (b *branch) requestCancel() { b.cancelOnce.Do(func() { close(b.cancel) }) }
 
 type branchEvent struct {
 	b   *branch
@@ -96,7 +98,6 @@ func (s *Server) fork(st *txState, group []Target) (best *sip.Response, bestCode
 	ctx, cancelAll := context.WithCancel(st.ctx)
 	defer cancelAll()
 	events := make(chan branchEvent, 16)
-	var wg sync.WaitGroup
 	var branches []*branch
 	for _, t := range group {
 		var u sip.Uri
@@ -109,42 +110,27 @@ func (s *Server) fork(st *txState, group []Target) (best *sip.Response, bestCode
 		if err := s.prepare(r, u, st.initial); err != nil {
 			continue
 		}
-		ctx, c := context.WithCancel(ctx)
-		tx, err := s.client.TransactionRequest(ctx, r, noBuild)
+		tx, err := s.client.TransactionRequest(st.ctx, r, noBuild)
 		if err != nil {
-			c()
 			s.log.Warn("forward failed", "uri", t.URI, "err", err)
 			if bestCode == 0 {
 				bestCode = 503
 			}
 			continue
 		}
-		b := &branch{req: r, tx: tx}
+		b := &branch{req: r, tx: tx, cancel: make(chan struct{})}
 		branches = append(branches, b)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer c()
-			defer tx.Terminate()
-			for {
-				select {
-				case res := <-tx.Responses():
-					select {
-					case events <- branchEvent{b: b, res: res}:
-					case <-ctx.Done():
-						return
-					}
-				case <-tx.Done():
-					select {
-					case events <- branchEvent{b: b, err: tx.Err()}:
-					case <-ctx.Done():
-					}
-					return
+		if r.IsInvite() {
+			// sipgo absorbs 2xx retransmissions after the first (RFC
+			// 6026 Accepted state); a proxy must forward them.
+			tx.OnRetransmission(func(res *sip.Response) {
+				if res.IsSuccess() {
+					s.strayResponse(res.Clone())
 				}
-			}
-		}()
+			})
+		}
+		go s.runBranch(ctx, b, events)
 	}
-	defer wg.Wait()
 	if len(branches) == 0 {
 		return nil, bestCode, false, false
 	}
@@ -156,8 +142,7 @@ func (s *Server) fork(st *txState, group []Target) (best *sip.Response, bestCode
 	cancelRest := func(except *branch) {
 		for _, b := range branches {
 			if b != except && !b.done {
-				b.cancelDue = true
-				s.maybeCancel(b)
+				b.requestCancel()
 			}
 		}
 	}
@@ -188,8 +173,6 @@ func (s *Server) fork(st *txState, group []Target) (best *sip.Response, bestCode
 			res := ev.res
 			switch {
 			case res.StatusCode < 200:
-				b.gotProv = true
-				s.maybeCancel(b)
 				if res.StatusCode == 100 || st.final || canceled {
 					continue
 				}
@@ -232,35 +215,74 @@ func (s *Server) fork(st *txState, group []Target) (best *sip.Response, bestCode
 	return best, bestCode, won, canceled
 }
 
-// maybeCancel sends CANCEL on a branch that is due one and may get it
-// (RFC 3261 §9.1: not before a provisional response).
-func (s *Server) maybeCancel(b *branch) {
-	if !b.cancelDue || !b.gotProv || b.canceled || b.done || !b.req.IsInvite() {
-		return
+// runBranch relays one branch's responses to the fork loop until its
+// final response or the end of its transaction (Timer B, 64*T1), and
+// sends CANCEL when asked, once a provisional response has come (RFC 3261
+// §9.1). When the fork loop is gone (ctx done) it keeps draining so that
+// sipgo's state machine, which hands responses over unbuffered, can
+// finish (ACK the non-2xx, run Timer D).
+func (s *Server) runBranch(ctx context.Context, b *branch, events chan<- branchEvent) {
+	var gotProv, wantCancel, sent bool
+	cancelCh, done := (<-chan struct{})(b.cancel), ctx.Done()
+	send := func(ev branchEvent) {
+		if done == nil {
+			return
+		}
+		select {
+		case events <- ev:
+		case <-done:
+			done = nil
+		}
 	}
-	b.canceled = true
-	c := sip.NewRequest(sip.CANCEL, b.req.Recipient)
-	c.AppendHeader(b.req.Via().Clone())
-	for _, h := range b.req.GetHeaders("Route") {
+	for {
+		select {
+		case <-cancelCh:
+			cancelCh, wantCancel = nil, true
+		case <-done:
+			done = nil
+		case res := <-b.tx.Responses():
+			if res.StatusCode < 200 {
+				gotProv = true
+			}
+			send(branchEvent{b: b, res: res})
+			if res.StatusCode >= 200 {
+				return
+			}
+		case <-b.tx.Done():
+			send(branchEvent{b: b, err: b.tx.Err()})
+			return
+		}
+		if wantCancel && gotProv && !sent && b.req.IsInvite() {
+			sent = true
+			s.sendCancel(b.req)
+		}
+	}
+}
+
+// sendCancel builds and sends a CANCEL for the forwarded INVITE r (RFC
+// 3261 §9.1: same Request-URI, Call-ID, From, To, CSeq number, Route and
+// top Via) on a client transaction of its own, drained on a goroutine.
+func (s *Server) sendCancel(r *sip.Request) {
+	c := sip.NewRequest(sip.CANCEL, r.Recipient)
+	c.AppendHeader(r.Via().Clone())
+	for _, h := range r.GetHeaders("Route") {
 		c.AppendHeader(sip.HeaderClone(h))
 	}
-	c.AppendHeader(sip.HeaderClone(b.req.From()))
-	c.AppendHeader(sip.HeaderClone(b.req.To()))
-	c.AppendHeader(sip.HeaderClone(b.req.CallID()))
-	c.AppendHeader(&sip.CSeqHeader{SeqNo: b.req.CSeq().SeqNo, MethodName: sip.CANCEL})
+	c.AppendHeader(sip.HeaderClone(r.From()))
+	c.AppendHeader(sip.HeaderClone(r.To()))
+	c.AppendHeader(sip.HeaderClone(r.CallID()))
+	c.AppendHeader(&sip.CSeqHeader{SeqNo: r.CSeq().SeqNo, MethodName: sip.CANCEL})
 	mf := sip.MaxForwardsHeader(70)
 	c.AppendHeader(&mf)
 	c.SetBody(nil)
-	c.SetTransport(b.req.Transport())
-	c.SetDestination(b.req.Destination())
+	c.SetTransport(r.Transport())
+	c.SetDestination(r.Destination())
+	tx, err := s.client.TransactionRequest(context.Background(), c, noBuild)
+	if err != nil {
+		s.log.Warn("CANCEL failed", "call_id", r.CallID().Value(), "err", err)
+		return
+	}
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 32*sip.T1)
-		defer cancel()
-		tx, err := s.client.TransactionRequest(ctx, c, noBuild)
-		if err != nil {
-			s.log.Warn("CANCEL failed", "err", err)
-			return
-		}
 		defer tx.Terminate()
 		for {
 			select {
@@ -269,8 +291,6 @@ func (s *Server) maybeCancel(b *branch) {
 					return
 				}
 			case <-tx.Done():
-				return
-			case <-ctx.Done():
 				return
 			}
 		}
