@@ -47,10 +47,10 @@ if ! pg_up; then
     sed -i '1i host all all 127.0.0.1/32 trust' "$pg_conf/pg_hba.conf"
   fi
   if pg_ctlcluster "$pg_ver" "$pg_cluster" status >/dev/null 2>&1; then
-    pg_ctlcluster "$pg_ver" "$pg_cluster" reload
+    pg_ctlcluster --skip-systemctl-redirect "$pg_ver" "$pg_cluster" reload
   else
     echo "deps: starting PostgreSQL $pg_ver/$pg_cluster on 127.0.0.1:$pg_port" >&2
-    pg_ctlcluster "$pg_ver" "$pg_cluster" start
+    pg_ctlcluster --skip-systemctl-redirect "$pg_ver" "$pg_cluster" start
   fi
   for _ in $(seq 60); do pg_up && break; sleep 0.5; done
   pg_up || { echo "deps: PostgreSQL did not come up on 127.0.0.1:$pg_port" >&2; exit 1; }
