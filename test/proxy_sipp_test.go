@@ -134,3 +134,51 @@ func TestProxySippCall(t *testing.T) {
 		}
 	}
 }
+
+// proxyFailedCall runs a UAC scenario against a UAS scenario through the
+// proxy and checks that both finish, that the UAS was offered the node's
+// address, and that the media session is gone afterwards (D on the
+// failed or cancelled INVITE).
+func proxyFailedCall(t *testing.T, uacScenario, uasScenario string) {
+	RequireBinary(t, "sipp", "sip-tester")
+	ctx, cancel := context.WithTimeout(context.Background(), 18*time.Second)
+	defer cancel()
+	uas := StartSipp(t, SippConfig{Label: "sipp uas", Scenario: Testdata(t, "sipp", uasScenario), IP: "127.0.0.3"})
+	rig := startProxyRig(t, "sip:"+uas.Addr(), false)
+	callID := fmt.Sprintf("callrec-proxy-%s-%d", strings.TrimSuffix(uacScenario, ".xml"), os.Getpid())
+	uac := StartSipp(t, SippConfig{
+		Label: "sipp uac", Scenario: Testdata(t, "sipp", uacScenario), IP: "127.0.0.2",
+		Remote: rig.proxy.Addr("udp"), CallID: callID + "-%u",
+		Keys: map[string]string{"target": rig.proxy.Addr("udp")},
+	})
+	callID += "-1"
+	if err := uac.Proc.Wait(ctx); err != nil {
+		t.Fatalf("proxy: sipp uac: %v (exit %d)", err, uac.Proc.ExitCode())
+	}
+	if err := uas.Proc.Wait(ctx); err != nil {
+		t.Fatalf("proxy: sipp uas: %v (exit %d)", err, uas.Proc.ExitCode())
+	}
+	if got := receivedSDP(t, uas, "INVITE "); !rig.owns(got) {
+		t.Errorf("proxy: SDP received by the UAS points at %+v, want the node", got)
+	}
+	// The proxy deletes the streams before it relays the final response,
+	// so they are gone by the time the UAC has finished.
+	if _, err := rig.mgr.Query(callID, "uactag1", "uastag1", 1); err == nil {
+		t.Errorf("proxy: media session still present after the call failed")
+	}
+	if n := rig.proxy.Stats().Dialogs; n != 0 {
+		t.Errorf("proxy: %d calls still tracked", n)
+	}
+}
+
+// TestProxySippCancel: the caller cancels while the callee rings; the
+// proxy answers 200/487, CANCELs downstream and deletes the media.
+func TestProxySippCancel(t *testing.T) {
+	proxyFailedCall(t, "proxy_uac_cancel.xml", "proxy_uas_ring.xml")
+}
+
+// TestProxySippBusy: the callee answers 486; the caller gets 486 and the
+// media is deleted.
+func TestProxySippBusy(t *testing.T) {
+	proxyFailedCall(t, "proxy_uac_busy.xml", "proxy_uas_busy.xml")
+}

@@ -137,7 +137,16 @@ func (s *Server) fork(st *txState, group []Target) (best *sip.Response, bestCode
 	upCancel := make(chan struct{})
 	if st.req.IsInvite() {
 		var once sync.Once
-		st.tx.OnCancel(func(*sip.Request) { once.Do(func() { close(upCancel) }) })
+		st.tx.OnCancel(func(*sip.Request) {
+			once.Do(func() {
+				// Runs before sipgo sends the 487: the media is gone
+				// by the time the caller learns the call ended.
+				if st.initial {
+					s.deleteMedia(st.req.CallID().Value(), tag(st.req.From().Params), "")
+				}
+				close(upCancel)
+			})
+		})
 	}
 	cancelRest := func(except *branch) {
 		for _, b := range branches {
