@@ -286,6 +286,7 @@ func (s *Server) sendCancel(r *sip.Request) {
 	c.SetBody(nil)
 	c.SetTransport(r.Transport())
 	c.SetDestination(r.Destination())
+	c.Laddr = r.Laddr
 	tx, err := s.client.TransactionRequest(context.Background(), c, noBuild)
 	if err != nil {
 		s.log.Warn("CANCEL failed", "call_id", r.CallID().Value(), "err", err)

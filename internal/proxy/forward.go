@@ -307,6 +307,13 @@ func (s *Server) prepare(r *sip.Request, target sip.Uri, rr bool) error {
 	}
 	r.SetTransport(tp)
 	r.SetDestination(net.JoinHostPort(hop.Host, strconv.Itoa(port)))
+	if tp == "UDP" && s.udp != nil {
+		// Send from the listening socket (sipgo would otherwise open a
+		// socket per destination): the far end and any NAT see the
+		// address in Via and Record-Route.
+		a := s.udp.LocalAddr().(*net.UDPAddr)
+		r.Laddr = sip.Addr{IP: a.IP, Port: a.Port}
+	}
 	if rr {
 		// Double record-routing when the transports differ: the UAS
 		// reaches the proxy over the outbound transport, the UAC over

@@ -136,16 +136,21 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("proxy: config: Host is required with a wildcard listen address")
 	}
 	s.host = host
+	// sipgo logs transport and transaction trouble (at most per
+	// message, never per packet); it goes to the proxy's logger.
+	libLog := s.log.With("lib", "sipgo")
 	if s.ua, err = sipgo.NewUA(sipgo.WithUserAgent("callrec"), sipgo.WithUserAgentHostname(host),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerUnhandledResponseHandler(s.strayResponse))); err != nil {
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(libLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(libLog),
+			sip.WithTransactionLayerUnhandledResponseHandler(s.strayResponse))); err != nil {
 		s.closeSockets()
 		return nil, fmt.Errorf("proxy: %w", err)
 	}
-	if s.srv, err = sipgo.NewServer(s.ua); err != nil {
+	if s.srv, err = sipgo.NewServer(s.ua, sipgo.WithServerLogger(libLog)); err != nil {
 		s.closeSockets()
 		return nil, fmt.Errorf("proxy: %w", err)
 	}
-	if s.client, err = sipgo.NewClient(s.ua, sipgo.WithClientHostname(host)); err != nil {
+	if s.client, err = sipgo.NewClient(s.ua, sipgo.WithClientHostname(host), sipgo.WithClientLogger(libLog)); err != nil {
 		s.closeSockets()
 		return nil, fmt.Errorf("proxy: %w", err)
 	}

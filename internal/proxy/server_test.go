@@ -16,6 +16,7 @@ import (
 type peer struct {
 	t    *testing.T
 	conn *net.UDPConn
+	from string // source of the last message expect returned
 }
 
 func newPeer(t *testing.T) *peer {
@@ -50,7 +51,7 @@ func (p *peer) expect(prefix string) sip.Message {
 	buf := make([]byte, 65535)
 	for {
 		p.conn.SetReadDeadline(deadline)
-		n, err := p.conn.Read(buf)
+		n, src, err := p.conn.ReadFromUDP(buf)
 		if err != nil {
 			p.t.Fatalf("%s: waiting for %q: %v", p.addr(), prefix, err)
 		}
@@ -59,6 +60,7 @@ func (p *peer) expect(prefix string) sip.Message {
 			if err != nil {
 				p.t.Fatalf("parse %q: %v", buf[:n], err)
 			}
+			p.from = src.String()
 			return m
 		}
 	}
@@ -131,6 +133,9 @@ func TestRegisteredForkBusyAndCancel(t *testing.T) {
 	// Call 1: fork, b2 answers, b1 is cancelled.
 	uac.send(px, inviteFrom(uac, "sip:bob@"+px, "fork1", "Max-Forwards: 70\r\n"))
 	inv1, inv2 := b1.expect("INVITE"), b2.expect("INVITE")
+	if b1.from != px {
+		t.Errorf("INVITE forwarded from %s, want the proxy's socket %s", b1.from, px)
+	}
 	for _, inv := range []sip.Message{inv1, inv2} {
 		r := inv.(*sip.Request)
 		if r.RecordRoute() == nil || !strings.Contains(r.RecordRoute().Address.String(), px) {
