@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -42,6 +43,17 @@ func inDialog(p *peer, method, ruri, route, fromTag, toTag string, cseq int, bod
 	return m
 }
 
+// recAnchor counts Record calls.
+type recAnchor struct {
+	ManagerAnchor
+	recorded chan string
+}
+
+func (a recAnchor) Record(_ context.Context, callID, fromTag, toTag string) error {
+	a.recorded <- callID + " " + fromTag + " " + toTag
+	return nil
+}
+
 func mediaOf(t *testing.T, m sip.Message) (string, int) {
 	t.Helper()
 	s, err := sdp.Parse(m.Body())
@@ -60,7 +72,12 @@ func TestDialogHoldResume(t *testing.T) {
 	m, _ := newManager(t)
 	uas, uac := newPeer(t), newPeer(t)
 	r, _ := NewStaticRouter([]StaticRule{{Destination: "sip:" + uas.addr()}})
-	s := startServer(t, Config{Router: r, Anchor: ManagerAnchor{M: m}})
+	policy := make(chan Call, 1)
+	anchor := recAnchor{ManagerAnchor{M: m}, make(chan string, 1)}
+	s := startServer(t, Config{Router: r, Anchor: anchor, Recording: func(_ context.Context, c Call) bool {
+		policy <- c
+		return true
+	}})
 	px := s.Addr("udp")
 
 	uac.send(px, withSDP(inviteFrom(uac, "sip:bob@"+px, "dlg", ""), sdpBody("127.0.0.2", 4000, "")))
@@ -75,6 +92,22 @@ func TestDialogHoldResume(t *testing.T) {
 	ip, toCaller := mediaOf(t, ok)
 	if ip != "127.0.0.1" || toCaller == toCallee {
 		t.Fatalf("answer to the caller points at %s:%d (callee got %d)", ip, toCaller, toCallee)
+	}
+	select {
+	case c := <-policy:
+		if c.CallID != "dlg" || c.FromTag != "a1" || c.ToTag != "u1" || !c.Anchored {
+			t.Errorf("recording policy saw %+v", c)
+		}
+	default:
+		t.Errorf("recording policy not consulted before the 200 was relayed")
+	}
+	select {
+	case got := <-anchor.recorded:
+		if got != "dlg a1 u1" {
+			t.Errorf("Record(%s)", got)
+		}
+	default:
+		t.Errorf("Record not called for a call the policy chose")
 	}
 	calleeURI, callerURI := "sip:x@"+uas.addr(), "sip:p@"+uac.addr()
 	uac.send(px, inDialog(uac, "ACK", calleeURI, route, "a1", "u1", 1, ""))

@@ -204,8 +204,10 @@ func (s *Server) fork(st *txState, group []Target) (best *sip.Response, bestCode
 					continue
 				}
 				st.final, won = true, true
-				_ = st.tx.Respond(res)
+				// Recording starts before the caller learns of the
+				// answer, so the first packets are recorded.
 				s.answered2xx(st, res)
+				_ = st.tx.Respond(res)
 				cancelRest(b)
 			default:
 				if !b.done {
