@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callrec/callrec/internal/sdp"
 	"github.com/emiago/sipgo/sip"
@@ -144,5 +145,34 @@ func TestDialogHoldResume(t *testing.T) {
 	}
 	if n := s.Stats().Dialogs; n != 0 {
 		t.Errorf("%d calls still tracked after BYE", n)
+	}
+}
+
+// TestTimerC: a callee that rings and never answers is CANCELled when
+// InviteTimeout (Timer C) fires; the caller gets 408 and the media is
+// deleted.
+func TestTimerC(t *testing.T) {
+	m, _ := newManager(t)
+	uas, uac := newPeer(t), newPeer(t)
+	r, _ := NewStaticRouter([]StaticRule{{Destination: "sip:" + uas.addr()}})
+	s := startServer(t, Config{Router: r, Anchor: ManagerAnchor{M: m}, InviteTimeout: 300 * time.Millisecond})
+	px := s.Addr("udp")
+	uac.send(px, withSDP(inviteFrom(uac, "sip:bob@"+px, "timerc", ""), sdpBody("127.0.0.2", 4000, "")))
+	inv := uas.expect("INVITE")
+	if _, err := m.Query("timerc", "a1", "", 1); err != nil {
+		t.Fatalf("no media stream after the offer: %v", err)
+	}
+	uas.reply(inv, 180, "Ringing", "u1")
+	uac.expect("SIP/2.0 180")
+	c := uas.expect("CANCEL")
+	uas.reply(c, 200, "OK", "")
+	uas.reply(inv, 487, "Request Terminated", "u1")
+	uas.expect("ACK")
+	uac.expect("SIP/2.0 408")
+	if _, err := m.Query("timerc", "a1", "u1", 1); err == nil {
+		t.Errorf("media left after Timer C")
+	}
+	if n := s.Stats().Dialogs; n != 0 {
+		t.Errorf("%d calls still tracked", n)
 	}
 }

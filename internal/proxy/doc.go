@@ -8,14 +8,15 @@
 // # What it does
 //
 // Requests are validated (Max-Forwards 0 → 483, a Via of this proxy →
-// 482 loop), Route headers naming the proxy are removed (loose routing,
+// 482 loop; sipgo answers unparsable ones 400), Route headers naming the proxy are removed (loose routing,
 // RFC 3261 §16.4), in-dialog requests and requests with a remaining Route
 // go to their next hop, initial requests to the Router's targets. Targets
 // of equal priority fork in parallel; the first 2xx is relayed and the
 // other branches are CANCELled; priority groups are tried in turn while
 // the best final answer is 408, 5xx or a timeout (failover). A CANCEL from
 // upstream is answered 200 and the INVITE 487 by sipgo's transaction layer,
-// and the proxy CANCELs every pending branch. ACKs for non-2xx are
+// and the proxy CANCELs every pending branch. Timer C (Config.InviteTimeout)
+// CANCELs branches that ring too long and answers 408. ACKs for non-2xx are
 // absorbed hop by hop by the transaction layer; ACKs for 2xx follow their
 // Route headers end to end. 2xx retransmissions that arrive after the
 // client transaction ended are forwarded statelessly.
@@ -32,21 +33,29 @@
 //
 // # Goroutines and state
 //
-// sipgo runs one reader goroutine per socket (UDP) or connection (TCP) and
-// hands each message to a new goroutine; the proxy's handler runs on that
-// goroutine for the life of the server transaction, plus one goroutine per
-// forked branch that relays the client transaction's responses to it, and
-// one per CANCEL sent. Serve also runs a sweeper that drops call state
-// older than Config.DialogTimeout. Transaction state lives in sipgo for
-// the transaction's life (an INVITE server transaction until its final
-// response is sent and Timer G/H/I end, at most 32 s on UDP; a client
-// transaction until Timer B/D/K). Dialog state is not kept beyond a small
-// per-Call-ID record for media (tags, late-offer state: about 250 bytes
-// with its map entry) from the initial INVITE until the BYE or failure;
-// everything else a dialog needs is in the Record-Route/Route headers the
-// endpoints carry. A call in progress costs the transactions' messages
-// (a few KB each, parsed once) and the goroutines' stacks (8 KB each).
+// sipgo runs one reader goroutine per UDP socket and per TCP connection
+// and hands each message to a goroutine of its own. The proxy's handler
+// runs on that goroutine for the life of the server transaction: it
+// routes, anchors the offer, forks and waits for the branches' answers,
+// then returns (sipgo then ends the transaction gracefully). Each forked
+// branch has one goroutine that relays its client transaction's responses
+// to the handler and sends the branch's CANCEL when asked; it ends at the
+// branch's final response or its Timer B, and keeps draining after the
+// handler has moved on (a won fork, Timer C) so that sipgo's state machine
+// can ACK and finish. Each CANCEL sent has a goroutine until its answer.
+// Serve runs the sockets' readers and a sweeper; Close stops them.
 //
+// Transactions live in sipgo (one map entry per transaction, the parsed
+// request and last response, its timers): a server INVITE transaction
+// until Timer G/H/I end (at most 32 s on UDP after the final response), a
+// client transaction until Timer B/D/K/M. The proxy keeps no dialog state
+// beyond one small record per Call-ID for media (tags, late-offer state:
+// about 250 bytes with its map entry), from the initial INVITE until its
+// BYE or failure, or DialogTimeout (a lost BYE); everything else the
+// dialog needs travels in the Record-Route/Route headers the endpoints
+// carry. A call in progress costs its transactions' messages (a few KB
+// each) and the goroutines' stacks (starting at 8 KB).
+
 // # Why sipgo
 //
 // github.com/emiago/sipgo gives a fast SIP parser (it answers malformed
@@ -60,8 +69,7 @@
 // # Limits
 //
 // Loop detection refuses any request carrying this proxy's Via (spirals
-// included). Timer C is not run: a branch that rings forever ends with
-// Timer B only if no provisional response came, else when the caller
-// cancels. Digest authentication, TLS listeners, trunk allow-lists and
-// mid-call anchoring are not here yet.
+// included). A 2xx retransmitted by a callee after its client transaction
+// ended is forwarded over UDP only. Digest authentication, TLS listeners,
+// trunk allow-lists, flood limits and mid-call anchoring are not here yet.
 package proxy

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/emiago/sipgo/sip"
 )
@@ -63,7 +64,7 @@ func (s *Server) forward(st *txState, targets []Target) {
 				best, bestCode = res, code
 			}
 		}
-		if !failover(code) {
+		if st.timedOut || !failover(code) {
 			break
 		}
 	}
@@ -122,10 +123,13 @@ func (s *Server) fork(st *txState, group []Target) (best *sip.Response, bestCode
 		branches = append(branches, b)
 		if r.IsInvite() {
 			// sipgo absorbs 2xx retransmissions after the first (RFC
-			// 6026 Accepted state); a proxy must forward them.
+			// 6026 Accepted state); a proxy must forward them, with
+			// the SDP anchored again (L is idempotent).
 			tx.OnRetransmission(func(res *sip.Response) {
 				if res.IsSuccess() {
-					s.strayResponse(res.Clone())
+					res = res.Clone()
+					s.answer(st, res)
+					s.strayResponse(res)
 				}
 			})
 		}
@@ -155,9 +159,23 @@ func (s *Server) fork(st *txState, group []Target) (best *sip.Response, bestCode
 			}
 		}
 	}
+	var timerC <-chan time.Time
+	if st.req.IsInvite() {
+		t := time.NewTimer(time.Until(st.deadline))
+		defer t.Stop()
+		timerC = t.C
+	}
 	pending := len(branches)
 	for pending > 0 {
 		select {
+		case <-timerC:
+			// Timer C: give up on the branches still pending.
+			st.timedOut = true
+			cancelRest(nil)
+			if best == nil {
+				bestCode = 408
+			}
+			return best, bestCode, false, canceled
 		case <-upCancel:
 			upCancel = nil
 			canceled = true

@@ -134,7 +134,8 @@ func (s *Server) handleRequest(req *sip.Request, tx sip.ServerTransaction) {
 	if req.IsInvite() {
 		s.respond(tx, req, 100, "Trying")
 	}
-	st := &txState{req: req, tx: tx, out: out, initial: !inDialog && req.IsInvite(), ctx: ctx}
+	st := &txState{req: req, tx: tx, out: out, initial: !inDialog && req.IsInvite(), ctx: ctx,
+		deadline: time.Now().Add(s.cfg.InviteTimeout)}
 	if !s.offer(st) {
 		return
 	}
@@ -158,6 +159,9 @@ type txState struct {
 	hadOffer bool // the request carried SDP at all
 	final    bool // a final response went upstream
 	anchored bool
+	// deadline is Timer C for an INVITE; timedOut is set when it fired.
+	deadline time.Time
+	timedOut bool
 }
 
 // offer anchors the SDP of an INVITE/UPDATE request; false when the

@@ -54,6 +54,11 @@ type Config struct {
 	// Recording is consulted for every answered initial INVITE. Nil:
 	// record nothing.
 	Recording RecordingPolicy
+	// InviteTimeout is Timer C (RFC 3261 §16.6 step 11, §16.8): how
+	// long an INVITE may go without a final response before the proxy
+	// CANCELs its branches and answers 408. Zero: 181 s (Timer C must
+	// exceed 3 minutes).
+	InviteTimeout time.Duration
 	// DialogTimeout bounds how long the media state of a call is kept
 	// without a BYE. Zero: 12 hours.
 	DialogTimeout time.Duration
@@ -98,6 +103,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.UDP == "" && cfg.TCP == "" {
 		return nil, fmt.Errorf("proxy: config: no UDP or TCP listen address")
+	}
+	if cfg.InviteTimeout == 0 {
+		cfg.InviteTimeout = 181 * time.Second
 	}
 	if cfg.DialogTimeout == 0 {
 		cfg.DialogTimeout = 12 * time.Hour
