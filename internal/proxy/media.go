@@ -1,0 +1,149 @@
+package proxy
+
+import (
+	"context"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// offer anchors the SDP of an INVITE/UPDATE request; false when the
+// request was refused (fail-closed).
+func (s *Server) offer(st *txState) bool {
+	req := st.req
+	if req.Method != sip.INVITE && req.Method != sip.UPDATE {
+		return true
+	}
+	st.hadOffer = hasSDP(req)
+	callID, from, to := req.CallID().Value(), tag(req.From().Params), tag(req.To().Params)
+	if st.initial && s.cfg.Anchor != nil {
+		s.calls.put(&call{id: callID, fromTag: from, created: time.Now()})
+	}
+	if s.cfg.Anchor == nil || !st.hadOffer {
+		return true
+	}
+	body, err := s.cfg.Anchor.Offer(st.ctx, callID, from, to, req.Body())
+	if err != nil {
+		s.anchorFailures.Add(1)
+		if s.cfg.FailClosed && st.initial {
+			s.log.Warn("anchoring failed, call refused (fail-closed)", "call_id", callID, "err", err)
+			s.calls.remove(callID)
+			s.respond(st.tx, req, 503, "Service Unavailable")
+			return false
+		}
+		s.log.Warn("anchoring failed, forwarding unanchored (fail-open)", "call_id", callID, "err", err)
+		return true
+	}
+	st.out.SetBody(body)
+	st.offered, st.anchored = true, true
+	return true
+}
+
+// answer anchors the SDP of a response to an INVITE/UPDATE: the answer to
+// the request's offer, or a late offer in a 2xx to an INVITE without SDP.
+func (s *Server) answer(st *txState, res *sip.Response) {
+	if s.cfg.Anchor == nil || !hasSDP(res) {
+		return
+	}
+	m := st.req.Method
+	if m != sip.INVITE && m != sip.UPDATE {
+		return
+	}
+	callID, from, to := st.req.CallID().Value(), tag(st.req.From().Params), tag(res.To().Params)
+	var body []byte
+	var err error
+	switch {
+	case st.offered:
+		body, err = s.cfg.Anchor.Answer(st.ctx, callID, from, to, res.Body())
+	case !st.hadOffer && m == sip.INVITE && res.StatusCode >= 200:
+		body, err = s.cfg.Anchor.Offer(st.ctx, callID, to, from, res.Body())
+		if err == nil {
+			if !s.calls.update(callID, func(c *call) { c.lateOfferer = to }) {
+				s.calls.put(&call{id: callID, fromTag: from, toTag: to, created: time.Now(), lateOfferer: to})
+			}
+		}
+	case st.hadOffer:
+		return // the offer was not anchored (fail-open): leave the answer alone
+	default:
+		return
+	}
+	if err != nil {
+		s.anchorFailures.Add(1)
+		s.log.Warn("anchoring the answer failed, forwarding unanchored", "call_id", callID, "status", res.StatusCode, "err", err)
+		return
+	}
+	res.SetBody(body)
+}
+
+// handleAck forwards an ACK for a 2xx end to end (ACKs for non-2xx are
+// absorbed by the transaction layer), completing a late offer.
+func (s *Server) handleAck(req *sip.Request, _ sip.ServerTransaction) {
+	s.requests.Add(1)
+	if req.CallID() == nil || req.From() == nil || req.To() == nil {
+		return
+	}
+	out := req.Clone()
+	for r := out.Route(); r != nil && s.isUs(r.Address); r = out.Route() {
+		out.RemoveHeader("Route")
+	}
+	if mf := out.MaxForwards(); mf != nil {
+		if mf.Val() == 0 {
+			return
+		}
+		mf.Dec()
+	}
+	callID := req.CallID().Value()
+	if c := s.calls.get(callID); c != nil && c.lateOfferer != "" && hasSDP(req) && s.cfg.Anchor != nil {
+		body, err := s.cfg.Anchor.Answer(context.Background(), callID, c.lateOfferer, tag(req.From().Params), req.Body())
+		if err != nil {
+			s.anchorFailures.Add(1)
+			s.log.Warn("anchoring the ACK answer failed", "call_id", callID, "err", err)
+		} else {
+			out.SetBody(body)
+		}
+		s.calls.update(callID, func(c *call) { c.lateOfferer = "" })
+	}
+	if err := s.prepare(out, out.Recipient, false); err != nil {
+		return
+	}
+	if err := s.client.WriteRequest(out, noBuild); err != nil {
+		s.log.Warn("forwarding ACK failed", "call_id", callID, "err", err)
+	}
+}
+
+func (s *Server) deleteMedia(callID, fromTag, toTag string) {
+	s.calls.remove(callID)
+	if s.cfg.Anchor == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := s.cfg.Anchor.Delete(ctx, callID, fromTag, toTag); err != nil {
+		s.log.Warn("media delete failed", "call_id", callID, "err", err)
+	}
+}
+
+// answered2xx counts an answered initial INVITE and applies the
+// recording policy.
+func (s *Server) answered2xx(st *txState, res *sip.Response) {
+	if !st.initial {
+		return
+	}
+	s.answered.Add(1)
+	callID, from, to := st.req.CallID().Value(), tag(st.req.From().Params), tag(res.To().Params)
+	s.calls.update(callID, func(c *call) { c.toTag = to })
+	if s.cfg.Recording == nil {
+		return
+	}
+	anchored := st.anchored || s.calls.get(callID) != nil && s.cfg.Anchor != nil
+	c := Call{CallID: callID, FromTag: from, ToTag: to, Caller: st.req.From().Address.String(),
+		Callee: st.req.To().Address.String(), Anchored: anchored, InitialRequestURI: st.req.Recipient.String()}
+	if !s.cfg.Recording(st.ctx, c) || !anchored {
+		return
+	}
+	if r, ok := s.cfg.Anchor.(Recorder); ok {
+		if err := r.Record(st.ctx, callID, from, to); err != nil {
+			s.log.Warn("start recording failed", "call_id", callID, "err", err)
+		}
+	}
+}
