@@ -14,12 +14,12 @@ import (
 // peer is a raw SIP endpoint on a UDP socket, for driving the proxy
 // message by message.
 type peer struct {
-	t    *testing.T
+	t    testing.TB
 	conn *net.UDPConn
 	from string // source of the last message expect returned
 }
 
-func newPeer(t *testing.T) *peer {
+func newPeer(t testing.TB) *peer {
 	t.Helper()
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -79,7 +79,7 @@ func (p *peer) reply(req sip.Message, code int, reason, toTag string) {
 	p.send(fmt.Sprintf("%s:%d", v.Host, v.Port), res.String())
 }
 
-func startServer(t *testing.T, cfg Config) *Server {
+func startServer(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	cfg.UDP = "127.0.0.1:0"
 	s, err := New(cfg)
