@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -56,4 +58,28 @@ func TestAnchorFailurePolicy(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestCollector(t *testing.T) {
+	uas := newPeer(t)
+	r, _ := NewStaticRouter([]StaticRule{{Destination: "sip:" + uas.addr()}})
+	s := startServer(t, Config{Router: r, Anchor: failingAnchor{}, FailClosed: true})
+	uac := newPeer(t)
+	uac.send(s.Addr("udp"), withSDP(inviteFrom(uac, "sip:bob@"+s.Addr("udp"), "m", ""), sdpBody("127.0.0.2", 4000, "")))
+	uac.expect("SIP/2.0 503")
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(NewCollector(s))
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() == "callrec_proxy_anchor_failures_total" {
+			if v := f.GetMetric()[0].GetCounter().GetValue(); v != 1 {
+				t.Errorf("anchor failures %v, want 1", v)
+			}
+			return
+		}
+	}
+	t.Errorf("callrec_proxy_anchor_failures_total not gathered (%d families)", len(fams))
 }

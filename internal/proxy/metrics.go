@@ -1,0 +1,32 @@
+package proxy
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Collector exports a Server's Stats to Prometheus, read at scrape time.
+type Collector struct{ s *Server }
+
+// NewCollector returns a collector for s; register it once.
+func NewCollector(s *Server) *Collector { return &Collector{s} }
+
+var (
+	descRequests  = prometheus.NewDesc("callrec_proxy_requests_total", "SIP requests received, ACK included.", nil, nil)
+	descCalls     = prometheus.NewDesc("callrec_proxy_calls_answered_total", "Initial INVITEs answered 2xx.", nil, nil)
+	descAnchorErr = prometheus.NewDesc("callrec_proxy_anchor_failures_total", "Offers or answers the media node failed on (forwarded unanchored, or refused when fail-closed).", nil, nil)
+	descDialogs   = prometheus.NewDesc("callrec_proxy_calls", "Calls with media state in the proxy.", nil, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descRequests, descCalls, descAnchorErr, descDialogs} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	st := c.s.Stats()
+	ch <- prometheus.MustNewConstMetric(descRequests, prometheus.CounterValue, float64(st.Requests))
+	ch <- prometheus.MustNewConstMetric(descCalls, prometheus.CounterValue, float64(st.Calls))
+	ch <- prometheus.MustNewConstMetric(descAnchorErr, prometheus.CounterValue, float64(st.AnchorFailures))
+	ch <- prometheus.MustNewConstMetric(descDialogs, prometheus.GaugeValue, float64(st.Dialogs))
+}
