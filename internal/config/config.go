@@ -21,7 +21,42 @@ import (
 // Config is the whole configuration file.
 type Config struct {
 	Log   Log   `yaml:"log"`
+	Serve Serve `yaml:"serve"`
 	Media Media `yaml:"media"`
+}
+
+// Serve configures `callrec serve`: the SIP proxy with its database, in
+// one process with the media node and the recorder.
+type Serve struct {
+	// DataDir holds the SQLite database, the recordings and the media
+	// node's control socket. Zero value: ./callrec-data.
+	DataDir string `yaml:"data_dir"`
+	// SIPListen is the SIP address, UDP and TCP. Zero value:
+	// 127.0.0.1:5060 (use 0.0.0.0:5060 or a LAN address for real phones,
+	// with media.listen set to an address they can reach).
+	SIPListen string `yaml:"sip_listen"`
+	// HTTPListen serves /metrics, /healthz and /readyz. Zero value:
+	// 127.0.0.1:8080.
+	HTTPListen string `yaml:"http_listen"`
+	// Database is a DSN: "" (SQLite in DataDir), "sqlite:/path" or
+	// "postgres://...".
+	Database string `yaml:"database"`
+	// Record is all (default) or none: which anchored calls are recorded.
+	Record string `yaml:"record"`
+	// FailClosed answers 503 when no media node answers, instead of
+	// letting the call through unanchored and unrecorded (the default).
+	FailClosed bool `yaml:"fail_closed"`
+	// Routes are static routes, tried after registered users and the
+	// database's routes table.
+	Routes []Route `yaml:"routes"`
+}
+
+// Route is a static route: calls whose Request-URI user starts with
+// Prefix ("" matches all) go to Destination, lower Priority first.
+type Route struct {
+	Prefix      string `yaml:"prefix"`
+	Destination string `yaml:"destination"`
+	Priority    int    `yaml:"priority"`
 }
 
 // Log configures the process logger.
@@ -113,7 +148,8 @@ func (d Duration) Std() time.Duration { return time.Duration(d) }
 // Default returns a configuration with every default filled in.
 func Default() Config {
 	return Config{
-		Log: Log{Level: "info", Format: "text"},
+		Log:   Log{Level: "info", Format: "text"},
+		Serve: Serve{DataDir: "callrec-data", SIPListen: "127.0.0.1:5060", HTTPListen: "127.0.0.1:8080", Record: "all"},
 		Media: Media{
 			Control:       []string{"unix:" + defaultSocket()},
 			Listen:        "127.0.0.1",
@@ -180,6 +216,31 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Media.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if err := c.Serve.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the serve section.
+func (s *Serve) Validate() error {
+	var errs []error
+	for name, a := range map[string]string{"sip_listen": s.SIPListen, "http_listen": s.HTTPListen} {
+		if _, err := netip.ParseAddrPort(a); err != nil {
+			errs = append(errs, fmt.Errorf("config: serve.%s %q: want IP:PORT", name, a))
+		}
+	}
+	if s.Record != "all" && s.Record != "none" {
+		errs = append(errs, fmt.Errorf("config: serve.record %q: want all or none", s.Record))
+	}
+	if s.DataDir == "" {
+		errs = append(errs, errors.New("config: serve.data_dir is empty"))
+	}
+	for i, r := range s.Routes {
+		if !strings.HasPrefix(r.Destination, "sip:") && !strings.HasPrefix(r.Destination, "sips:") {
+			errs = append(errs, fmt.Errorf("config: serve.routes[%d].destination %q: want a sip: URI", i, r.Destination))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/callrec/callrec/internal/app"
+	"github.com/callrec/callrec/internal/config"
+)
+
+func init() {
+	register("serve", "run everything in one process: SIP proxy, media node, recorder, database", runServe)
+}
+
+func runServe(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `usage: callrec serve [flags]
+
+Runs the SIP proxy (routing by registered users, the routes table and
+static routes), the media node every call's RTP is anchored on, the
+recorder and the database (SQLite in --data-dir unless --database names
+PostgreSQL), with no configuration needed. Phones register to and call
+through --sip-listen; recordings land in DATA-DIR/recordings.
+Flags override the config file; the config file overrides defaults.
+
+flags:
+`)
+		fs.PrintDefaults()
+	}
+	def := config.Default()
+	cfgPath := fs.String("config", "", "YAML config file (see config.example.yaml)")
+	dataDir := fs.String("data-dir", def.Serve.DataDir, "database, recordings and control socket")
+	sipListen := fs.String("sip-listen", def.Serve.SIPListen, "SIP address, UDP and TCP")
+	httpListen := fs.String("http-listen", def.Serve.HTTPListen, "address of /metrics, /healthz, /readyz")
+	database := fs.String("database", "", "DSN: sqlite:/path or postgres://... (default: SQLite in --data-dir)")
+	rtpListen := fs.String("rtp-listen", def.Media.Listen, "address RTP sockets bind to and SDP advertises")
+	portMin := fs.Int("port-min", def.Media.PortMin, "lowest RTP port")
+	portMax := fs.Int("port-max", def.Media.PortMax, "highest RTP/RTCP port")
+	rec := fs.String("record", def.Serve.Record, "which anchored calls to record: all or none")
+	logLevel := fs.String("log-level", "", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return err
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "data-dir":
+			cfg.Serve.DataDir = *dataDir
+		case "sip-listen":
+			cfg.Serve.SIPListen = *sipListen
+		case "http-listen":
+			cfg.Serve.HTTPListen = *httpListen
+		case "database":
+			cfg.Serve.Database = *database
+		case "rtp-listen":
+			cfg.Media.Listen = *rtpListen
+		case "port-min":
+			cfg.Media.PortMin = *portMin
+		case "port-max":
+			cfg.Media.PortMax = *portMax
+		case "record":
+			cfg.Serve.Record = *rec
+		case "log-level":
+			cfg.Log.Level = *logLevel
+		}
+	})
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := app.NewLogger(cfg.Log, os.Stderr)
+	n, err := app.StartServe(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return n.Close(sctx)
+}

@@ -1,0 +1,231 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/callrec/callrec/internal/config"
+	"github.com/callrec/callrec/internal/media"
+	"github.com/callrec/callrec/internal/proxy"
+	"github.com/callrec/callrec/internal/record"
+	"github.com/callrec/callrec/internal/store"
+)
+
+// Node is `callrec serve`: the SIP proxy with its database, the media
+// node and the recorder in one process.
+type Node struct {
+	Store  *store.Store
+	Media  *MediaNode
+	Proxy  *proxy.Server
+	HTTP   string // bound address of the metrics/health listener
+	Config config.Config
+
+	log    *slog.Logger
+	http   *http.Server
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// StartServe builds and starts everything from c, in order: database,
+// media node and recorder, proxy, HTTP. Every listener is bound when it
+// returns. Close stops them in reverse order.
+func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, error) {
+	s := c.Serve
+	if err := os.MkdirAll(s.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("app: data dir: %w", err)
+	}
+	n := &Node{Config: c, log: log}
+	ctx, n.cancel = context.WithCancel(ctx)
+	fail := func(err error) (*Node, error) {
+		n.Close(context.Background())
+		return nil, err
+	}
+	dsn := s.Database
+	if dsn == "" {
+		dsn = "sqlite:" + filepath.Join(s.DataDir, "callrec.db")
+	}
+	var err error
+	if n.Store, err = store.Open(ctx, dsn); err != nil {
+		return fail(err)
+	}
+
+	m := c.Media
+	if m.RecordDir == "" {
+		m.RecordDir = filepath.Join(s.DataDir, "recordings")
+	}
+	// The in-process node needs no control socket for the proxy, but one
+	// lets Kamailio or the bench drive the same node.
+	if len(m.Control) == 1 && m.Control[0] == config.Default().Media.Control[0] {
+		m.Control = []string{"unix:" + filepath.Join(s.DataDir, "media.sock")}
+	}
+	m.Metrics = "" // served below, with the proxy's
+	if n.Media, err = StartMedia(ctx, m, log); err != nil {
+		return fail(err)
+	}
+
+	locs := storeLocations{s: n.Store}
+	routes := storeRouter{c: store.NewCache(n.Store, store.CacheOptions{})}
+	var static []proxy.StaticRule
+	for _, r := range s.Routes {
+		static = append(static, proxy.StaticRule{Prefix: r.Prefix, Destination: r.Destination, Priority: r.Priority})
+	}
+	sr, err := proxy.NewStaticRouter(static)
+	if err != nil {
+		return fail(err)
+	}
+	var policy proxy.RecordingPolicy
+	if s.Record == "all" && n.Media.Recorder != nil {
+		rec := n.Media.Recorder
+		policy = func(_ context.Context, call proxy.Call) bool {
+			if !call.Anchored {
+				return false
+			}
+			_ = rec.Prepare(call.CallID, record.Options{Caller: call.Caller, Callee: call.Callee})
+			return true
+		}
+	}
+	n.Proxy, err = proxy.New(proxy.Config{
+		UDP: s.SIPListen, TCP: s.SIPListen,
+		Router:    proxy.Chain{proxy.LocationRouter{Locations: locs}, routes, sr},
+		Locations: locs, Anchor: proxy.ManagerAnchor{M: n.Media.Manager},
+		FailClosed: s.FailClosed, Recording: policy, Logger: log.With("component", "proxy"),
+	})
+	if err != nil {
+		return fail(err)
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := n.Proxy.Serve(ctx); err != nil && !errors.Is(err, proxy.ErrClosed) && ctx.Err() == nil {
+			log.Error("proxy stopped", "err", err)
+		}
+	}()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(media.NewCollector(n.Media.Manager), proxy.NewCollector(n.Proxy),
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if n.Media.Recorder != nil {
+		reg.MustRegister(record.NewCollector(n.Media.Recorder))
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := n.Store.Ping(ctx); err != nil {
+			http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	ln, err := net.Listen("tcp", s.HTTPListen)
+	if err != nil {
+		return fail(fmt.Errorf("app: http: %w", err))
+	}
+	n.HTTP = ln.Addr().String()
+	n.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http stopped", "err", err)
+		}
+	}()
+	log.Info("callrec ready", "sip", s.SIPListen, "http", n.HTTP, "data", s.DataDir, "record", s.Record)
+	return n, nil
+}
+
+// Close stops the HTTP listener and the proxy (no new calls), then the
+// media node (sessions ended, recordings finished), then the database.
+func (n *Node) Close(ctx context.Context) error {
+	if n.http != nil {
+		n.http.Shutdown(ctx)
+	}
+	if n.Proxy != nil {
+		n.Proxy.Close()
+	}
+	n.cancel()
+	n.wg.Wait()
+	var err error
+	if n.Media != nil {
+		err = n.Media.Close(ctx)
+	}
+	if n.Store != nil {
+		if cerr := n.Store.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// storeLocations is the proxy's registrar on the database.
+type storeLocations struct{ s *store.Store }
+
+func (l storeLocations) Lookup(ctx context.Context, aor string) ([]proxy.Binding, error) {
+	bs, err := l.s.Lookup(ctx, aor)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]proxy.Binding, len(bs))
+	for i, b := range bs {
+		out[i] = proxy.Binding{Contact: b.Contact, Expires: b.Expires}
+	}
+	return out, nil
+}
+
+func (l storeLocations) Bind(ctx context.Context, aor string, b proxy.Binding) error {
+	if !b.Expires.After(time.Now()) {
+		err := l.s.RemoveBinding(ctx, aor, b.Contact)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	return l.s.SaveBinding(ctx, store.Binding{AOR: aor, Contact: b.Contact, Expires: b.Expires, Q: 1})
+}
+
+func (l storeLocations) Unbind(ctx context.Context, aor string) error {
+	_, err := l.s.RemoveAll(ctx, aor)
+	return err
+}
+
+// storeRouter routes by the database's routes table, through a cache
+// that serves the last answer while the database is down.
+type storeRouter struct{ c *store.Cache }
+
+func (r storeRouter) Route(ctx context.Context, req *sip.Request) ([]proxy.Target, error) {
+	user := req.Recipient.User
+	rs, err := r.c.MatchRoutes(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	var out []proxy.Target
+	for _, rt := range rs {
+		var u sip.Uri
+		if sip.ParseUri(rt.Destination, &u) != nil {
+			continue
+		}
+		if u.User == "" {
+			u.User = user
+		}
+		out = append(out, proxy.Target{URI: u.String(), Priority: rt.Priority})
+	}
+	if len(out) == 0 {
+		return nil, proxy.ErrNoRoute
+	}
+	return out, nil
+}
