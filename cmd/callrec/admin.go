@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/callrec/callrec/internal/config"
+	"github.com/callrec/callrec/internal/store"
+)
+
+func init() {
+	register("routes", "list, add or remove routes in the database (ls | add PATTERN DEST | rm ID)", runRoutes)
+	register("users", "list, add or remove SIP users in the database (ls | add USER DOMAIN PASSWORD | rm USER DOMAIN)", runUsers)
+}
+
+// adminFlags are the flags every database subcommand takes.
+type adminFlags struct {
+	fs       *flag.FlagSet
+	dataDir  *string
+	database *string
+	asJSON   *bool
+}
+
+func newAdminFlags(name, usage string) *adminFlags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	a := &adminFlags{fs: fs}
+	a.dataDir = fs.String("data-dir", config.Default().Serve.DataDir, "callrec serve's data directory (its SQLite database)")
+	a.database = fs.String("database", "", "DSN instead: sqlite:/path or postgres://...")
+	a.asJSON = fs.Bool("json", false, "print JSON instead of a table")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\n\nflags:\n", usage)
+		fs.PrintDefaults()
+	}
+	return a
+}
+
+func (a *adminFlags) open(ctx context.Context) (*store.Store, error) {
+	dsn := *a.database
+	if dsn == "" {
+		dsn = "sqlite:" + filepath.Join(*a.dataDir, "callrec.db")
+		if err := os.MkdirAll(*a.dataDir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	return store.Open(ctx, dsn)
+}
+
+// parse parses flags that may come before or after the action words.
+func (a *adminFlags) parse(args []string) ([]string, error) {
+	var words []string
+	for len(args) > 0 {
+		if err := a.fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = a.fs.Args()
+		if len(args) > 0 {
+			words = append(words, args[0])
+			args = args[1:]
+		}
+	}
+	return words, nil
+}
+
+func (a *adminFlags) print(v any, table func(w *tabwriter.Writer)) error {
+	if *a.asJSON {
+		e := json.NewEncoder(os.Stdout)
+		e.SetIndent("", "  ")
+		return e.Encode(v)
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	table(w)
+	return w.Flush()
+}
+
+func runRoutes(ctx context.Context, args []string) error {
+	a := newAdminFlags("routes", `usage: callrec routes ls
+       callrec routes add PATTERN DESTINATION [--kind prefix|exact|regex] [--priority N] [--description TEXT]
+       callrec routes rm ID
+
+Routes send calls whose Request-URI user matches PATTERN (a number
+prefix by default; "" matches every call) to DESTINATION, a SIP URI;
+lower priority first, the next on 408/5xx. callrec serve reads them
+from its database (changes apply within 5 s).`)
+	kind := a.fs.String("kind", "prefix", "prefix, exact or regex")
+	prio := a.fs.Int("priority", 0, "lower is tried first")
+	descr := a.fs.String("description", "", "free text")
+	words, err := a.parse(args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return err
+	}
+	if len(words) == 0 {
+		a.fs.Usage()
+		return fmt.Errorf("routes: missing ls, add or rm")
+	}
+	s, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	switch {
+	case words[0] == "ls" && len(words) == 1:
+		rs, err := s.ListRoutes(ctx)
+		if err != nil {
+			return err
+		}
+		return a.print(rs, func(w *tabwriter.Writer) {
+			fmt.Fprintln(w, "ID\tKIND\tPATTERN\tDESTINATION\tPRIORITY\tENABLED\tDESCRIPTION")
+			for _, r := range rs {
+				fmt.Fprintf(w, "%d\t%s\t%q\t%s\t%d\t%v\t%s\n", r.ID, r.Kind, r.Pattern, r.Destination, r.Priority, r.Enabled, r.Description)
+			}
+		})
+	case words[0] == "add" && len(words) == 3:
+		id, err := s.AddRoute(ctx, store.Route{Kind: store.MatchKind(*kind), Pattern: words[1], Destination: words[2],
+			Priority: *prio, Enabled: true, Description: *descr})
+		if err != nil {
+			return err
+		}
+		fmt.Println(id)
+		return nil
+	case words[0] == "rm" && len(words) == 2:
+		id, err := strconv.ParseInt(words[1], 10, 64)
+		if err != nil {
+			return fmt.Errorf("routes rm: id %q: %w", words[1], err)
+		}
+		return s.RemoveRoute(ctx, id)
+	}
+	a.fs.Usage()
+	return fmt.Errorf("routes: bad arguments %q", words)
+}
+
+func runUsers(ctx context.Context, args []string) error {
+	a := newAdminFlags("users", `usage: callrec users ls [DOMAIN]
+       callrec users add USER DOMAIN PASSWORD [--display NAME]
+       callrec users rm USER DOMAIN
+
+SIP users for digest authentication; only HA1 = MD5(user:domain:password)
+is stored, never the password.`)
+	display := a.fs.String("display", "", "display name")
+	words, err := a.parse(args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return err
+	}
+	if len(words) == 0 {
+		a.fs.Usage()
+		return fmt.Errorf("users: missing ls, add or rm")
+	}
+	s, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	switch {
+	case words[0] == "ls" && len(words) <= 2:
+		domain := ""
+		if len(words) == 2 {
+			domain = words[1]
+		}
+		us, err := s.ListUsers(ctx, domain)
+		if err != nil {
+			return err
+		}
+		for i := range us {
+			us[i].HA1 = "" // never print credentials
+		}
+		return a.print(us, func(w *tabwriter.Writer) {
+			fmt.Fprintln(w, "USER\tDOMAIN\tENABLED\tDISPLAY NAME")
+			for _, u := range us {
+				fmt.Fprintf(w, "%s\t%s\t%v\t%s\n", u.Username, u.Domain, u.Enabled, u.DisplayName)
+			}
+		})
+	case words[0] == "add" && len(words) == 4:
+		return s.AddUser(ctx, store.User{Username: words[1], Domain: words[2], HA1: store.HA1(words[1], words[2], words[3]),
+			Enabled: true, DisplayName: *display})
+	case words[0] == "rm" && len(words) == 3:
+		return s.RemoveUser(ctx, words[1], words[2])
+	}
+	a.fs.Usage()
+	return fmt.Errorf("users: bad arguments %q", words)
+}
