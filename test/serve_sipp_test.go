@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,15 +16,65 @@ import (
 	"github.com/callrec/callrec/internal/app"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/record"
+	"github.com/callrec/callrec/internal/store"
 )
 
 // TestServeRecordsSippCall runs `callrec serve` in-process with embedded
-// defaults (SQLite, local directories) and a static route to a sipp UAS;
-// a sipp UAC calls through it with a 440 Hz tone that the UAS echoes. The
-// call must be anchored, recorded, and the recording must hold the tone
-// in both channels.
+// defaults (SQLite, local directories); a sipp UAC calls a sipp UAS
+// through it with a 440 Hz tone that the UAS echoes. The UAS is found
+// three ways: a static route in the config, a route in the database, and
+// a registration (stored in the database by the registrar). The call
+// must be anchored, recorded, and the recording must hold the tone in
+// both channels.
 func TestServeRecordsSippCall(t *testing.T) {
 	RequireBinary(t, "sipp", "sip-tester")
+	t.Run("static-route", func(t *testing.T) {
+		serveCall(t, func(c *config.Config, uas string) { c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}} }, nil)
+	})
+	t.Run("database-route", func(t *testing.T) {
+		serveCall(t, nil, func(t *testing.T, n *app.Node, uas string) {
+			if _, err := n.Store.AddRoute(context.Background(), store.Route{Pattern: "ua", Destination: "sip:" + uas, Enabled: true}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("registered-user", func(t *testing.T) {
+		serveCall(t, nil, func(t *testing.T, n *app.Node, uas string) { register(t, n.Config.Serve.SIPListen, "uas", uas) })
+	})
+}
+
+// register sends a REGISTER for user at the proxy with contact as its
+// Contact (a third-party registration) and waits for the 200.
+func register(t *testing.T, proxyAddr, user, contact string) {
+	t.Helper()
+	conn, err := net.Dial("udp4", proxyAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	local := conn.LocalAddr().String()
+	msg := "REGISTER sip:" + proxyAddr + " SIP/2.0\r\n" +
+		"Via: SIP/2.0/UDP " + local + ";branch=z9hG4bK-reg-1;rport\r\n" +
+		"Max-Forwards: 70\r\n" +
+		"From: <sip:" + user + "@" + proxyAddr + ">;tag=reg1\r\n" +
+		"To: <sip:" + user + "@" + proxyAddr + ">\r\n" +
+		"Call-ID: reg-" + user + "@test\r\n" +
+		"CSeq: 1 REGISTER\r\n" +
+		"Contact: <sip:" + user + "@" + contact + ">\r\n" +
+		"Expires: 60\r\n" +
+		"Content-Length: 0\r\n\r\n"
+	if _, err := conn.Write([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b := make([]byte, 4096)
+	k, err := conn.Read(b)
+	if err != nil || !strings.HasPrefix(string(b[:k]), "SIP/2.0 200") {
+		t.Fatalf("REGISTER answered %q, %v", b[:k], err)
+	}
+}
+
+func serveCall(t *testing.T, conf func(c *config.Config, uas string), setup func(t *testing.T, n *app.Node, uas string)) {
 	realtime <- struct{}{}
 	defer func() { <-realtime }()
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
@@ -34,7 +85,9 @@ func TestServeRecordsSippCall(t *testing.T) {
 	c.Serve.DataDir = t.TempDir()
 	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t, "127.0.0.1"))
 	c.Serve.HTTPListen = "127.0.0.1:0"
-	c.Serve.Routes = []config.Route{{Destination: "sip:" + uas.Addr()}}
+	if conf != nil {
+		conf(&c, uas.Addr())
+	}
 	c.Media.PortMin = FreeUDPRange(t, "127.0.0.1", 32)
 	c.Media.PortMax = c.Media.PortMin + 31
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -50,6 +103,9 @@ func TestServeRecordsSippCall(t *testing.T) {
 		defer ccancel()
 		n.Close(cctx)
 	})
+	if setup != nil {
+		setup(t, n, uas.Addr())
+	}
 
 	callID := fmt.Sprintf("callrec-serve-%d", os.Getpid())
 	uac := StartSipp(t, SippConfig{
