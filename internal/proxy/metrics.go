@@ -13,11 +13,13 @@ var (
 	descCalls     = prometheus.NewDesc("callrec_proxy_calls_answered_total", "Initial INVITEs answered 2xx.", nil, nil)
 	descAnchorErr = prometheus.NewDesc("callrec_proxy_anchor_failures_total", "Offers or answers the media node failed on (forwarded unanchored, or refused when fail-closed).", nil, nil)
 	descDialogs   = prometheus.NewDesc("callrec_proxy_calls", "Calls with media state in the proxy.", nil, nil)
+	descOversized = prometheus.NewDesc("callrec_proxy_oversized_total", "UDP datagrams dropped for exceeding the maximum message size.", nil, nil)
+	descLimited   = prometheus.NewDesc("callrec_proxy_rate_limited_total", "Requests dropped (UDP) or answered 503 (TCP) over the per-source rate.", nil, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRequests, descCalls, descAnchorErr, descDialogs} {
+	for _, d := range []*prometheus.Desc{descRequests, descCalls, descAnchorErr, descDialogs, descOversized, descLimited} {
 		ch <- d
 	}
 }
@@ -29,4 +31,6 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descCalls, prometheus.CounterValue, float64(st.Calls))
 	ch <- prometheus.MustNewConstMetric(descAnchorErr, prometheus.CounterValue, float64(st.AnchorFailures))
 	ch <- prometheus.MustNewConstMetric(descDialogs, prometheus.GaugeValue, float64(st.Dialogs))
+	ch <- prometheus.MustNewConstMetric(descOversized, prometheus.CounterValue, float64(st.Oversized))
+	ch <- prometheus.MustNewConstMetric(descLimited, prometheus.CounterValue, float64(st.RateLimited))
 }

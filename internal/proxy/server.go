@@ -64,6 +64,9 @@ type Config struct {
 	DialogTimeout time.Duration
 	// Logger receives call events (never per message). Nil: discard.
 	Logger *slog.Logger
+	// Limits bounds message size and the request rate per source IP
+	// (limits.go). Zero: the defaults documented on Limits.
+	Limits Limits
 }
 
 // Stats are the proxy's counters.
@@ -72,6 +75,8 @@ type Stats struct {
 	AnchorFailures uint64 // offers/answers forwarded unanchored (fail-open) or refused (fail-closed)
 	Calls          uint64 // initial INVITEs answered 2xx
 	Dialogs        int    // calls with media state now
+	Oversized      uint64 // UDP datagrams dropped for exceeding Limits.MaxMessageSize
+	RateLimited    uint64 // requests dropped (UDP) or answered 503 (TCP) over the per-source rate
 }
 
 // Server is a stateful SIP proxy. New binds its sockets; Serve runs it
@@ -88,6 +93,7 @@ type Server struct {
 	ports  map[string]int // "udp"/"tcp" -> bound port
 
 	calls calls
+	guard *guard
 
 	requests, anchorFailures, answered atomic.Uint64
 
@@ -116,6 +122,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log.With("component", "proxy"), ports: map[string]int{}, closed: make(chan struct{})}
 	s.calls.m = make(map[string]*call)
+	s.guard = newGuard(cfg.Limits, nil)
 	var err error
 	host := cfg.Host
 	if cfg.UDP != "" {
@@ -148,7 +155,8 @@ func New(cfg Config) (*Server, error) {
 	// message, never per packet); it goes to the proxy's logger.
 	libLog := s.log.With("lib", "sipgo")
 	if s.ua, err = sipgo.NewUA(sipgo.WithUserAgent("callrec"), sipgo.WithUserAgentHostname(host),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(libLog)),
+		sipgo.WithUserAgentParser(sip.NewParser(func(p *sip.Parser) { p.MaxMessageLength = s.guard.maxMsg })),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(libLog), sip.WithTransportLayerReadFilter(s.guard.filter)),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(libLog),
 			sip.WithTransactionLayerUnhandledResponseHandler(s.strayResponse))); err != nil {
 		s.closeSockets()
@@ -162,10 +170,10 @@ func New(cfg Config) (*Server, error) {
 		s.closeSockets()
 		return nil, fmt.Errorf("proxy: %w", err)
 	}
-	s.srv.OnNoRoute(s.handleRequest)
+	s.srv.OnNoRoute(s.guard.limitStream(s.handleRequest))
 	s.srv.OnAck(s.handleAck)
 	s.srv.OnCancel(s.handleStrayCancel)
-	s.srv.OnRegister(s.handleRegister)
+	s.srv.OnRegister(s.guard.limitStream(s.handleRegister))
 	return s, nil
 }
 
@@ -184,6 +192,7 @@ func (s *Server) Stats() Stats {
 	return Stats{
 		Requests: s.requests.Load(), AnchorFailures: s.anchorFailures.Load(),
 		Calls: s.answered.Load(), Dialogs: s.calls.len(),
+		Oversized: s.guard.oversized.Load(), RateLimited: s.guard.rateLimited.Load(),
 	}
 }
 
