@@ -11,6 +11,7 @@ have gcc || need+=(gcc libc6-dev)
 have pkg-config || need+=(pkg-config)
 have sipp || need+=(sip-tester)          # SIP/RTP peer for interop tests
 have kamailio || need+=(kamailio)        # its rtpproxy module drives the media node in interop tests
+have baresip || need+=(baresip-core)     # SIP user agents (aufile, ctrl_tcp) calling through callrec serve
 have sox || need+=(sox)                  # audio checks of recordings
 have ffmpeg || need+=(ffmpeg)            # decodes recordings (Ogg/Opus, MP3, GSM WAV) in interop checks
 # C libraries of the recorder's codecs (cgo): Opus, G.729, GSM 06.10, MP3.

@@ -1,0 +1,154 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/internal/app"
+	"github.com/callrec/callrec/internal/config"
+	"github.com/callrec/callrec/internal/record"
+)
+
+// TestServeRecordsBaresipCall runs `callrec serve` in-process and two
+// baresip user agents registered to it: alice calls bob (who answers
+// automatically) with speech from a WAV file, talks for about three
+// seconds and hangs up (a BYE through the proxy). Bob sends other speech.
+// The proxy finds bob by his registration in the database, anchors the
+// call, and the recording must be complete with alice's speech in the
+// caller channel and bob's in the callee channel.
+func TestServeRecordsBaresipCall(t *testing.T) {
+	RequireBinary(t, "baresip", "baresip-core")
+	realtime <- struct{}{}
+	defer func() { <-realtime }()
+	// Cancelled by the last cleanup, so that the proxy still answers the
+	// user agents' un-REGISTERs when they are stopped.
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	t.Cleanup(cancel)
+
+	c := config.Default()
+	c.Serve.DataDir = t.TempDir()
+	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t, "127.0.0.1"))
+	c.Serve.HTTPListen = "127.0.0.1:0"
+	c.Media.PortMin = FreeUDPRange(t, "127.0.0.1", 32)
+	c.Media.PortMax = c.Media.PortMin + 31
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	n, err := app.StartServe(ctx, c, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer ccancel()
+		n.Close(cctx)
+	})
+	proxy := c.Serve.SIPListen
+	speech := Testdata(t, "audio", "caller-8k.wav")
+	answer := Testdata(t, "audio", "agent-8k.wav")
+	bob := StartBaresip(ctx, t, BaresipConfig{
+		Label: "baresip bob", IP: "127.0.0.3", Source: answer,
+		Account: "<sip:bob@" + proxy + ">;regint=60;answermode=auto;audio_codecs=PCMU",
+	})
+	alice := StartBaresip(ctx, t, BaresipConfig{
+		Label: "baresip alice", IP: "127.0.0.2", Source: speech,
+		Account: "<sip:alice@" + proxy + ">;regint=60;audio_codecs=PCMU",
+	})
+	// Both register at start-up, before the ctrl_tcp client is connected
+	// (ctrl_tcp sends events only to connected clients): wait for the
+	// bindings in the registrar's database instead.
+	for _, user := range []string{"bob", "alice"} {
+		for {
+			bs, err := n.Store.Lookup(ctx, user)
+			if err == nil && len(bs) > 0 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("registrar has no binding for %s: %v %v", user, bs, err)
+			case <-time.After(20 * time.Millisecond): // the store has no notification; poll
+			}
+		}
+	}
+
+	if _, err := alice.Command(ctx, "dial", "sip:bob@"+proxy); err != nil {
+		t.Fatal(err)
+	}
+	est, err := alice.WaitEvent(ctx, "CALL_ESTABLISHED")
+	if err != nil {
+		t.Fatalf("%v (alice: %s; bob: %s)", err, alice.Events(), bob.Events())
+	}
+	callID, _ := est["id"].(string)
+	if callID == "" {
+		t.Fatalf("CALL_ESTABLISHED without a call id: %v", est)
+	}
+	// Talk for three seconds of speech (the call's length, not a wait for
+	// an event), then hang up: alice sends BYE through the proxy.
+	select {
+	case <-time.After(3 * time.Second):
+	case <-ctx.Done():
+		t.Fatal(ctx.Err())
+	}
+	if _, err := alice.Command(ctx, "hangup", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, ua := range []*Baresip{alice, bob} {
+		if _, err := ua.WaitEvent(ctx, "CALL_CLOSED"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var m *record.Meta
+	var path string
+	for m == nil || m.Status == record.StatusRecording {
+		matches, _ := filepath.Glob(filepath.Join(c.Serve.DataDir, "recordings", "*", "*.json"))
+		for _, p := range matches {
+			if mm, err := record.ReadMeta(p); err == nil && mm.CallID == callID {
+				m, path = mm, p
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no finished recording of %q (last %+v)", callID, m)
+		case <-time.After(50 * time.Millisecond): // sidecars have no notification; poll
+		}
+	}
+	if m.Status != record.StatusComplete {
+		t.Errorf("recording %s: status %s (%s)", path, m.Status, m.Reason)
+	}
+	l, r, fm := readStereo(t, &RecordingNode{Dir: filepath.Join(c.Serve.DataDir, "recordings")}, m)
+	t.Logf("recording %s: %+v, %d samples per channel", path, fm, len(l))
+	if fm.Channels != 2 || len(l) < 2*8000 {
+		t.Fatalf("recording %+v with %d samples per channel: want about 3 s of stereo", fm, len(l))
+	}
+	// Each channel holds its party's speech (sent as µ-law), alice's in
+	// the caller channel and bob's in the callee channel, at some lag
+	// within the first second; and not the other party's.
+	for _, ch := range []struct {
+		name       string
+		pcm        []int16
+		own, other string
+	}{{"caller", l, speech, answer}, {"callee", r, answer, speech}} {
+		own, other := fixture(t, ch.own), fixture(t, ch.other)
+		corr, lag := BestCorrelation(ch.pcm, own, 8000)
+		cross, _ := BestCorrelation(ch.pcm, other, 8000)
+		t.Logf("%s channel: RMS %.0f, correlation %.2f at lag %d samples (other party's %.2f)", ch.name, RMS(ch.pcm), corr, lag, cross)
+		if corr < 0.5 || cross > 0.3 {
+			t.Errorf("%s channel: correlation with its party's speech %.2f at lag %d, with the other's %.2f", ch.name, corr, lag, cross)
+		}
+	}
+}
+
+// fixture is the first second of an 8 kHz speech fixture as heard
+// through G.711 µ-law.
+func fixture(t *testing.T, path string) []int16 {
+	pcm, _ := ReadWAVMono16(t, path)
+	return MulawRoundTrip(pcm[:8000])
+}
