@@ -78,7 +78,9 @@ func serveCall(t *testing.T, conf func(c *config.Config, uas string), setup func
 	realtime <- struct{}{}
 	defer func() { <-realtime }()
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
-	defer cancel()
+	// Cancelled by a cleanup, not a defer: cleanups run after the test
+	// function returns, and the proxy must outlive the peers' shutdown.
+	t.Cleanup(cancel)
 	uas := StartSipp(t, SippConfig{Label: "sipp uas", Scenario: Testdata(t, "sipp", "uas_echo.xml"), IP: "127.0.0.3", RTPEcho: true})
 
 	c := config.Default()
