@@ -95,6 +95,17 @@ func (s *Server) handleRequest(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 400, "Bad Request")
 		return
 	}
+	if pr := req.GetHeaders("Proxy-Require"); len(pr) > 0 && !req.IsAck() && req.Method != sip.CANCEL {
+		// RFC 3261 §16.3 step 5: this proxy supports no extension a
+		// request may require of it; the 420 lists them in Unsupported.
+		res := sip.NewResponseFromRequest(req, 420, "Bad Extension", nil)
+		for _, h := range pr {
+			res.AppendHeader(sip.NewHeader("Unsupported", h.Value()))
+		}
+		res.SetDestination(req.Source())
+		_ = tx.Respond(res)
+		return
+	}
 	out := req.Clone()
 	for r := out.Route(); r != nil && s.isUs(r.Address); r = out.Route() {
 		out.RemoveHeader("Route")

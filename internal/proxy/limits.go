@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -162,10 +163,10 @@ func (r *rateLimiter) len() int {
 // (before sipgo parses anything) and the request handler wrapper for
 // stream transports.
 type guard struct {
-	maxUDP                 int
-	maxMsg                 int
-	rl                     *rateLimiter
-	oversized, rateLimited atomic.Uint64
+	maxUDP                          int
+	maxMsg                          int
+	rl                              *rateLimiter
+	oversized, rateLimited, invalid atomic.Uint64
 }
 
 func newGuard(l Limits, now func() time.Time) *guard {
@@ -178,6 +179,11 @@ func newGuard(l Limits, now func() time.Time) *guard {
 }
 
 var sipVersionPrefix = []byte("SIP/2.0 ")
+
+// dnsResolver is the resolver sipgo uses for next hops. Tests that feed
+// the proxy messages naming hosts on the Internet (the RFC 4475 corpus)
+// replace it with one that fails, so that they never leave loopback.
+var dnsResolver = net.DefaultResolver
 
 // filter is sipgo's transport read filter. For UDP it drops, before
 // parsing, datagrams that are too large (or filled the read buffer and
@@ -208,10 +214,20 @@ func (g *guard) filter(p sip.TransportReadProps, data []byte) ([]byte, error) {
 // limitStream wraps a request handler: a request over a stream transport
 // (TCP, TLS) from a source over its rate is answered 503 with
 // Retry-After (RFC 3261 §21.5.4) and counted. UDP requests were already
-// limited by filter. ACKs are never answered.
+// limited by filter. Then requests sipgo parsed but RFC 3261 forbids are
+// refused (see invalid). ACKs are never answered.
 func (g *guard) limitStream(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
-		if req.Transport() == "UDP" || req.IsAck() {
+		if req.IsAck() {
+			h(req, tx)
+			return
+		}
+		if code, reason := invalid(req); code != 0 {
+			g.invalid.Add(1)
+			_ = tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
+			return
+		}
+		if req.Transport() == "UDP" {
 			h(req, tx)
 			return
 		}
@@ -225,4 +241,37 @@ func (g *guard) limitStream(h sipgo.RequestHandler) sipgo.RequestHandler {
 		res.AppendHeader(sip.NewHeader("Retry-After", strconv.Itoa(g.rl.retryAfter())))
 		_ = tx.Respond(res)
 	}
+}
+
+// singletons are the header fields RFC 3261 §7.3 allows once: a request
+// with two of them is ambiguous and must not be forwarded (RFC 4475
+// §3.3.8 multi01, §3.3.9 mcl01).
+var singletons = []string{"Call-ID", "CSeq", "From", "To", "Max-Forwards", "Content-Length", "Content-Type"}
+
+// invalid checks what sipgo's parser accepts but a proxy must refuse
+// (RFC 3261 §16.3 request validation, RFC 4475 §3.1.2 and §3.3), and
+// returns the status to answer, or 0.
+func invalid(req *sip.Request) (int, string) {
+	if req.SipVersion != "SIP/2.0" { // RFC 4475 §3.1.2.16 badvers
+		return sip.StatusVersionNotSupported, "Version Not Supported"
+	}
+	for _, name := range singletons {
+		if len(req.GetHeaders(name)) > 1 {
+			return sip.StatusBadRequest, "Duplicate " + name
+		}
+	}
+	// §3.1.2.17-18 mismatch. sipgo upper-cases the Request-Line method
+	// (methods are case-sensitive, RFC 3261 §7.1), so compare folded.
+	if cs := req.CSeq(); cs != nil && !strings.EqualFold(string(cs.MethodName), string(req.Method)) {
+		return sip.StatusBadRequest, "CSeq Method Mismatch"
+	}
+	switch req.Recipient.Scheme { // §3.3.2 unkscm, §3.3.3 novelsc (RFC 3261 §8.2.2.1)
+	case "sip", "sips", "tel":
+	default:
+		return 416, "Unsupported URI Scheme"
+	}
+	if req.Recipient.Headers != nil && req.Recipient.Headers.Length() > 0 { // §3.1.2.11 escruri
+		return sip.StatusBadRequest, "Headers In Request-URI"
+	}
+	return 0, ""
 }

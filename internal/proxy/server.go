@@ -77,6 +77,7 @@ type Stats struct {
 	Dialogs        int    // calls with media state now
 	Oversized      uint64 // UDP datagrams dropped for exceeding Limits.MaxMessageSize
 	RateLimited    uint64 // requests dropped (UDP) or answered 503 (TCP) over the per-source rate
+	Invalid        uint64 // parsed requests refused as malformed (limits.go invalid: 400, 416, 505)
 }
 
 // Server is a stateful SIP proxy. New binds its sockets; Serve runs it
@@ -155,6 +156,7 @@ func New(cfg Config) (*Server, error) {
 	// message, never per packet); it goes to the proxy's logger.
 	libLog := s.log.With("lib", "sipgo")
 	if s.ua, err = sipgo.NewUA(sipgo.WithUserAgent("callrec"), sipgo.WithUserAgentHostname(host),
+		sipgo.WithUserAgentDNSResolver(dnsResolver),
 		sipgo.WithUserAgentParser(sip.NewParser(func(p *sip.Parser) { p.MaxMessageLength = s.guard.maxMsg })),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(libLog), sip.WithTransportLayerReadFilter(s.guard.filter)),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(libLog),
@@ -192,7 +194,7 @@ func (s *Server) Stats() Stats {
 	return Stats{
 		Requests: s.requests.Load(), AnchorFailures: s.anchorFailures.Load(),
 		Calls: s.answered.Load(), Dialogs: s.calls.len(),
-		Oversized: s.guard.oversized.Load(), RateLimited: s.guard.rateLimited.Load(),
+		Oversized: s.guard.oversized.Load(), RateLimited: s.guard.rateLimited.Load(), Invalid: s.guard.invalid.Load(),
 	}
 }
 
@@ -208,6 +210,15 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.udp != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = s.srv.ServeUDP(s.udp) }()
+		// Requests forwarded over UDP are sent from the listening socket
+		// (prepare sets Laddr), which sipgo finds in its pool only once
+		// ServeUDP registered it; until then it would try to bind the
+		// address again and fail. So wait for it before taking requests
+		// over TCP.
+		pool, addr := s.ua.TransportLayer().Pool("udp"), s.udp.LocalAddr().String()
+		for i := 0; i < 1000 && pool.Get(addr) == nil; i++ {
+			time.Sleep(time.Millisecond)
+		}
 	}
 	if s.tcp != nil {
 		wg.Add(1)
