@@ -24,7 +24,8 @@ Runs the SIP proxy (routing by registered users, the routes table and
 static routes), the media node every call's RTP is anchored on, the
 recorder and the database (SQLite in --data-dir unless --database names
 PostgreSQL), with no configuration needed. Phones register to and call
-through --sip-listen; recordings land in DATA-DIR/recordings.
+through --sip-listen (and --sip-tls-listen for SIP over TLS); recordings
+land in DATA-DIR/recordings.
 Flags override the config file; the config file overrides defaults.
 
 flags:
@@ -35,6 +36,11 @@ flags:
 	cfgPath := fs.String("config", "", "YAML config file (see config.example.yaml)")
 	dataDir := fs.String("data-dir", def.Serve.DataDir, "database, recordings and control socket")
 	sipListen := fs.String("sip-listen", def.Serve.SIPListen, "SIP address, UDP and TCP")
+	sipTLSListen := fs.String("sip-tls-listen", "", "SIP over TLS address (needs serve.tls_cert and serve.tls_key, or --tls-cert/--tls-key)")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate of the TLS listener")
+	tlsKey := fs.String("tls-key", "", "PEM private key of the TLS listener")
+	tlsCA := fs.String("tls-ca", "", "PEM roots, beside the system's, for TLS next hops")
+	inviteTimeout := fs.Duration("invite-timeout", def.Serve.InviteTimeout.Std(), "Timer C: cancel an INVITE ringing this long and answer 408")
 	httpListen := fs.String("http-listen", def.Serve.HTTPListen, "address of /metrics, /healthz, /readyz")
 	database := fs.String("database", "", "DSN: sqlite:/path or postgres://... (default: SQLite in --data-dir)")
 	rtpListen := fs.String("rtp-listen", def.Media.Listen, "address RTP sockets bind to and SDP advertises")
@@ -58,6 +64,16 @@ flags:
 			cfg.Serve.DataDir = *dataDir
 		case "sip-listen":
 			cfg.Serve.SIPListen = *sipListen
+		case "sip-tls-listen":
+			cfg.Serve.SIPTLSListen = *sipTLSListen
+		case "tls-cert":
+			cfg.Serve.TLSCert = *tlsCert
+		case "tls-key":
+			cfg.Serve.TLSKey = *tlsKey
+		case "tls-ca":
+			cfg.Serve.TLSCA = *tlsCA
+		case "invite-timeout":
+			cfg.Serve.InviteTimeout = config.Duration(*inviteTimeout)
 		case "http-listen":
 			cfg.Serve.HTTPListen = *httpListen
 		case "database":

@@ -97,10 +97,16 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 			return true
 		}
 	}
+	tlsServer, tlsClient, err := serveTLS(s)
+	if err != nil {
+		return fail(err)
+	}
 	n.Proxy, err = proxy.New(proxy.Config{
 		UDP: s.SIPListen, TCP: s.SIPListen,
-		Router:    proxy.Chain{proxy.LocationRouter{Locations: locs}, routes, sr},
-		Locations: locs, Anchor: proxy.ManagerAnchor{M: n.Media.Manager},
+		TLS: s.SIPTLSListen, TLSConfig: tlsServer, ClientTLSConfig: tlsClient,
+		InviteTimeout: s.InviteTimeout.Std(),
+		Router:        proxy.Chain{proxy.LocationRouter{Locations: locs}, routes, sr},
+		Locations:     locs, Anchor: proxy.ManagerAnchor{M: n.Media.Manager},
 		FailClosed: s.FailClosed, Recording: policy, Logger: log.With("component", "proxy"),
 	})
 	if err != nil {
@@ -145,7 +151,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 			log.Error("http stopped", "err", err)
 		}
 	}()
-	log.Info("callrec ready", "sip", s.SIPListen, "http", n.HTTP, "data", s.DataDir, "record", s.Record)
+	log.Info("callrec ready", "sip", s.SIPListen, "sip_tls", s.SIPTLSListen, "http", n.HTTP, "data", s.DataDir, "record", s.Record)
 	return n, nil
 }
 

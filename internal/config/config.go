@@ -49,6 +49,21 @@ type Serve struct {
 	// Routes are static routes, tried after registered users and the
 	// database's routes table.
 	Routes []Route `yaml:"routes"`
+	// SIPTLSListen is the SIP-over-TLS address (RFC 3261 §26.2). Zero
+	// value: no TLS listener. It needs TLSCert and TLSKey.
+	SIPTLSListen string `yaml:"sip_tls_listen"`
+	// TLSCert and TLSKey are PEM files: the listener's certificate
+	// (chain) and its private key.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// TLSCA is a PEM file of extra roots, beside the system's, that
+	// TLS next hops (transport=tls, sips:) are verified against. Zero
+	// value: the system roots only.
+	TLSCA string `yaml:"tls_ca"`
+	// InviteTimeout is the proxy's Timer C: how long an INVITE may ring
+	// without a final answer before the proxy cancels it and answers
+	// 408. Zero value: 181s (RFC 3261 wants more than 3 minutes).
+	InviteTimeout Duration `yaml:"invite_timeout"`
 }
 
 // Route is a static route: calls whose Request-URI user starts with
@@ -148,8 +163,9 @@ func (d Duration) Std() time.Duration { return time.Duration(d) }
 // Default returns a configuration with every default filled in.
 func Default() Config {
 	return Config{
-		Log:   Log{Level: "info", Format: "text"},
-		Serve: Serve{DataDir: "callrec-data", SIPListen: "127.0.0.1:5060", HTTPListen: "127.0.0.1:8080", Record: "all"},
+		Log: Log{Level: "info", Format: "text"},
+		Serve: Serve{DataDir: "callrec-data", SIPListen: "127.0.0.1:5060", HTTPListen: "127.0.0.1:8080", Record: "all",
+			InviteTimeout: Duration(181 * time.Second)},
 		Media: Media{
 			Control:       []string{"unix:" + defaultSocket()},
 			Listen:        "127.0.0.1",
@@ -236,6 +252,17 @@ func (s *Serve) Validate() error {
 	}
 	if s.DataDir == "" {
 		errs = append(errs, errors.New("config: serve.data_dir is empty"))
+	}
+	if s.SIPTLSListen != "" {
+		if _, err := netip.ParseAddrPort(s.SIPTLSListen); err != nil {
+			errs = append(errs, fmt.Errorf("config: serve.sip_tls_listen %q: want IP:PORT", s.SIPTLSListen))
+		}
+		if s.TLSCert == "" || s.TLSKey == "" {
+			errs = append(errs, errors.New("config: serve.sip_tls_listen needs serve.tls_cert and serve.tls_key"))
+		}
+	}
+	if s.InviteTimeout < 0 {
+		errs = append(errs, fmt.Errorf("config: serve.invite_timeout %s: want a positive duration", s.InviteTimeout.Std()))
 	}
 	for i, r := range s.Routes {
 		if !strings.HasPrefix(r.Destination, "sip:") && !strings.HasPrefix(r.Destination, "sips:") {

@@ -27,6 +27,30 @@ func TestExampleConfigLoadsAndMatchesDefaults(t *testing.T) {
 	if c.Media.PortMin != d.Media.PortMin || c.Media.Timeout != d.Media.Timeout || c.Media.Allocation != d.Media.Allocation {
 		t.Errorf("example config drifted from defaults: %+v vs %+v", c.Media, d.Media)
 	}
+	if c.Serve.InviteTimeout != d.Serve.InviteTimeout || c.Serve.SIPTLSListen != "" {
+		t.Errorf("example serve section drifted from defaults: %+v vs %+v", c.Serve, d.Serve)
+	}
+}
+
+func TestServeTLSValidate(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		mod  func(*Serve)
+		want string // "" for valid
+	}{
+		{"off", func(*Serve) {}, ""},
+		{"on", func(s *Serve) { s.SIPTLSListen, s.TLSCert, s.TLSKey = "127.0.0.1:5061", "c.pem", "k.pem" }, ""},
+		{"no key", func(s *Serve) { s.SIPTLSListen, s.TLSCert = "127.0.0.1:5061", "c.pem" }, "needs serve.tls_cert and serve.tls_key"},
+		{"bad addr", func(s *Serve) { s.SIPTLSListen, s.TLSCert, s.TLSKey = "localhost", "c.pem", "k.pem" }, "sip_tls_listen"},
+		{"negative timer C", func(s *Serve) { s.InviteTimeout = -1 }, "invite_timeout"},
+	} {
+		cfg := Default()
+		c.mod(&cfg.Serve)
+		err := cfg.Validate()
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
 }
 
 func TestUnknownKeyIsError(t *testing.T) {

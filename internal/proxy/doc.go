@@ -70,6 +70,8 @@
 //
 // Loop detection refuses any request carrying this proxy's Via (spirals
 // included). A 2xx retransmitted by a callee after its client transaction
-// ended is forwarded over UDP only. Digest authentication, TLS listeners,
-// trunk allow-lists, flood limits and mid-call anchoring are not here yet.
+// ended is forwarded over UDP only. TLS (tls.go) record-routes with
+// sip:...;transport=tls rather than sips: URIs, and reaches TLS next hops
+// only with a TLS listener of its own. Digest authentication, trunk
+// allow-lists and mid-call anchoring are not here yet.
 package proxy

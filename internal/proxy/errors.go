@@ -10,6 +10,9 @@ var (
 	ErrBadSDP = errors.New("proxy: bad sdp")
 	// ErrBadTarget: a Target URI is not a sip: or sips: URI.
 	ErrBadTarget = errors.New("proxy: bad target uri")
+	// ErrNoTLS: a next hop needs TLS (transport=tls, sips:) and the
+	// proxy has no TLS listener.
+	ErrNoTLS = errors.New("proxy: next hop needs tls, no tls listener")
 	// ErrClosed: Serve was called after Close, or twice.
 	ErrClosed = errors.New("proxy: server closed")
 )

@@ -109,6 +109,10 @@ func (s *Server) fork(st *txState, group []Target) (best *sip.Response, bestCode
 		r := st.out.Clone()
 		r.Recipient = u
 		if err := s.prepare(r, u, st.initial); err != nil {
+			s.log.Warn("forward failed", "uri", t.URI, "err", err)
+			if bestCode == 0 {
+				bestCode = 503
+			}
 			continue
 		}
 		tx, err := s.client.TransactionRequest(st.ctx, r, noBuild)

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"sort"
 	"strconv"
@@ -41,10 +42,7 @@ func (s *Server) isUs(u sip.Uri) bool {
 	if u.Host != s.host {
 		return false
 	}
-	p := u.Port
-	if p == 0 {
-		p = 5060
-	}
+	_, p := hopTransport(u)
 	for _, lp := range s.ports {
 		if lp == p {
 			return true
@@ -201,20 +199,19 @@ func (s *Server) prepare(r *sip.Request, target sip.Uri, rr bool) error {
 	if rt := r.Route(); rt != nil {
 		hop = rt.Address
 	}
-	tp := "UDP"
-	if v, ok := hop.UriParams.Get("transport"); ok && v != "" {
-		tp = strings.ToUpper(v)
-	}
+	tp, port := hopTransport(hop)
 	if _, ok := s.ports[strings.ToLower(tp)]; !ok {
-		if _, ok := s.ports["udp"]; ok {
+		switch {
+		case tp == "TLS":
+			// Never downgrade a hop that asks for TLS (tls.go).
+			return fmt.Errorf("%w: %s", ErrNoTLS, hop.String())
+		case s.ports["udp"] != 0:
 			tp = "UDP"
-		} else {
+		case s.ports["tcp"] != 0:
 			tp = "TCP"
+		default:
+			tp = "TLS"
 		}
-	}
-	port := hop.Port
-	if port == 0 {
-		port = 5060
 	}
 	r.SetTransport(tp)
 	r.SetDestination(net.JoinHostPort(hop.Host, strconv.Itoa(port)))

@@ -104,6 +104,7 @@ func (s *Server) handleAck(req *sip.Request, _ sip.ServerTransaction) {
 		s.calls.update(callID, func(c *call) { c.lateOfferer = "" })
 	}
 	if err := s.prepare(out, out.Recipient, false); err != nil {
+		s.log.Warn("forwarding ACK failed", "call_id", callID, "err", err)
 		return
 	}
 	if err := s.client.WriteRequest(out, noBuild); err != nil {

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,12 +34,18 @@ type RecordingPolicy func(ctx context.Context, c Call) bool
 
 // Config is what a Server needs. Zero values are documented per field.
 type Config struct {
-	// UDP and TCP are the listen addresses ("127.0.0.1:5060"; port 0
-	// picks one). At least one is required; "" disables that transport.
-	UDP, TCP string
+	// UDP, TCP and TLS are the listen addresses ("127.0.0.1:5060"; port
+	// 0 picks one). At least one is required; "" disables that transport.
+	UDP, TCP, TLS string
+	// TLSConfig holds the TLS listener's certificate (required with
+	// TLS; tls.go).
+	TLSConfig *tls.Config
+	// ClientTLSConfig verifies the certificates of TLS next hops
+	// (transport=tls or sips: URIs). Nil: the system roots.
+	ClientTLSConfig *tls.Config
 	// Host is the address put into Via and Record-Route. "": the IP of
-	// the UDP (else TCP) listen address, which then must not be
-	// unspecified.
+	// the UDP (else TCP, else TLS) listen address, which then must not
+	// be unspecified.
 	Host string
 	// Router finds destinations of initial requests (required).
 	Router Router
@@ -91,7 +98,8 @@ type Server struct {
 	host   string
 	udp    net.PacketConn
 	tcp    net.Listener
-	ports  map[string]int // "udp"/"tcp" -> bound port
+	tls    net.Listener
+	ports  map[string]int // "udp"/"tcp"/"tls" -> bound port
 
 	calls calls
 	guard *guard
@@ -108,8 +116,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Router == nil {
 		return nil, fmt.Errorf("proxy: config: Router is required")
 	}
-	if cfg.UDP == "" && cfg.TCP == "" {
-		return nil, fmt.Errorf("proxy: config: no UDP or TCP listen address")
+	if cfg.UDP == "" && cfg.TCP == "" && cfg.TLS == "" {
+		return nil, fmt.Errorf("proxy: config: no UDP, TCP or TLS listen address")
+	}
+	if cfg.TLS != "" && (cfg.TLSConfig == nil || len(cfg.TLSConfig.Certificates) == 0 && cfg.TLSConfig.GetCertificate == nil) {
+		return nil, fmt.Errorf("proxy: config: TLS listener without a certificate")
 	}
 	if cfg.InviteTimeout == 0 {
 		cfg.InviteTimeout = 181 * time.Second
@@ -147,6 +158,17 @@ func New(cfg Config) (*Server, error) {
 			host = a.IP.String()
 		}
 	}
+	if cfg.TLS != "" {
+		if s.tls, err = listenTLS(cfg.TLS, cfg.TLSConfig); err != nil {
+			s.closeSockets()
+			return nil, err
+		}
+		a := s.tls.Addr().(*net.TCPAddr)
+		s.ports["tls"] = a.Port
+		if host == "" {
+			host = a.IP.String()
+		}
+	}
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		s.closeSockets()
 		return nil, fmt.Errorf("proxy: config: Host is required with a wildcard listen address")
@@ -156,6 +178,7 @@ func New(cfg Config) (*Server, error) {
 	// message, never per packet); it goes to the proxy's logger.
 	libLog := s.log.With("lib", "sipgo")
 	if s.ua, err = sipgo.NewUA(sipgo.WithUserAgent("callrec"), sipgo.WithUserAgentHostname(host),
+		sipgo.WithUserAgenTLSConfig(clientTLS(cfg.ClientTLSConfig)),
 		sipgo.WithUserAgentDNSResolver(dnsResolver),
 		sipgo.WithUserAgentParser(sip.NewParser(func(p *sip.Parser) { p.MaxMessageLength = s.guard.maxMsg })),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(libLog), sip.WithTransportLayerReadFilter(s.guard.filter)),
@@ -179,8 +202,8 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Addr returns the bound address of network "udp" or "tcp" ("" when not
-// listening on it).
+// Addr returns the bound address of network "udp", "tcp" or "tls" (""
+// when not listening on it).
 func (s *Server) Addr(network string) string {
 	p, ok := s.ports[network]
 	if !ok {
@@ -224,6 +247,10 @@ func (s *Server) Serve(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = s.srv.ServeTCP(s.tcp) }()
 	}
+	if s.tls != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = s.srv.ServeTLS(s.tls) }()
+	}
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 loop:
@@ -260,5 +287,8 @@ func (s *Server) closeSockets() {
 	}
 	if s.tcp != nil {
 		s.tcp.Close()
+	}
+	if s.tls != nil {
+		s.tls.Close()
 	}
 }

@@ -1,0 +1,78 @@
+package proxy
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// SIP over TLS (RFC 3261 §26.2, RFC 5630). The proxy listens for TLS on
+// Config.TLS with the certificate of Config.TLSConfig and sends over TLS
+// to next hops that ask for it: a URI with transport=tls, or a sips: URI
+// (which requires TLS on every hop). Requests arriving over TLS are
+// record-routed twice when they leave over another transport (prepare),
+// so each party reaches the proxy back over its own transport; responses
+// and requests to a party that connected over TLS reuse its connection
+// (sipgo's connection pool keys connections by remote address).
+//
+// A next hop that needs TLS while no TLS listener is configured is not
+// downgraded to UDP or TCP: the branch fails (ErrNoTLS) and the caller
+// gets 503. Without a listener the callee could not reach the proxy back
+// over TLS through the Record-Route.
+
+// defaultTLSPort is the SIP-over-TLS port (RFC 3261 §19.1.2).
+const defaultTLSPort = 5061
+
+// listenTLS binds addr for SIP over TLS with the server config c.
+func listenTLS(addr string, c *tls.Config) (net.Listener, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
+	c = c.Clone()
+	if c.MinVersion == 0 {
+		c.MinVersion = tls.VersionTLS12 // RFC 8996: nothing older
+	}
+	return tls.NewListener(l, c), nil
+}
+
+// clientTLS is the config the proxy dials TLS next hops with: c, or the
+// system roots when c is nil, never below TLS 1.2. sipgo sets ServerName
+// to the next hop's host, so certificates are verified against the name
+// or IP in the URI.
+func clientTLS(c *tls.Config) *tls.Config {
+	if c == nil {
+		c = &tls.Config{}
+	} else {
+		c = c.Clone()
+	}
+	if c.MinVersion == 0 {
+		c.MinVersion = tls.VersionTLS12
+	}
+	return c
+}
+
+// hopTransport is the transport a request to hop must use ("UDP", "TCP"
+// or "TLS") and the port to send to, by RFC 3263 §4.1 without DNS: the
+// transport parameter, TLS for sips:, else UDP; a missing port is 5060,
+// or 5061 for TLS.
+func hopTransport(hop sip.Uri) (string, int) {
+	tp := "UDP"
+	if v, ok := hop.UriParams.Get("transport"); ok && v != "" {
+		tp = strings.ToUpper(v)
+	}
+	if hop.Scheme == "sips" {
+		tp = "TLS"
+	}
+	port := hop.Port
+	if port == 0 {
+		port = 5060
+		if tp == "TLS" {
+			port = defaultTLSPort
+		}
+	}
+	return tp, port
+}
