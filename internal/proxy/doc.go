@@ -72,6 +72,19 @@
 // included). A 2xx retransmitted by a callee after its client transaction
 // ended is forwarded over UDP only. TLS (tls.go) record-routes with
 // sip:...;transport=tls rather than sips: URIs, and reaches TLS next hops
-// only with a TLS listener of its own. Digest authentication, trunk
-// allow-lists and mid-call anchoring are not here yet.
+// only with a TLS listener of its own. Mid-call anchoring is not here
+// yet.
+//
+// # Authentication
+//
+// Config.Auth (auth.go) challenges REGISTER with 401 and other initial
+// requests with 407 (RFC 3261 §22, RFC 2617 digest, MD5, qop=auth), lets
+// requests from trunks' networks in without a challenge, and checks that
+// the authenticated user is the From (To for REGISTER) user. Nonces are
+// stateless HMACs of their issue time (nonce.go), so challenges cost no
+// memory; the nonce count is not tracked, so a captured Authorization can
+// be replayed for the same method and URI until its nonce expires
+// (NonceTTL, 5 minutes). SHA-256 digests (RFC 7616) are not offered: the
+// users table keeps only the MD5 HA1. github.com/icholy/digest (already
+// sipgo's dependency for its client side) parses the header fields.
 package proxy

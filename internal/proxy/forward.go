@@ -112,9 +112,9 @@ func (s *Server) handleRequest(req *sip.Request, tx sip.ServerTransaction) {
 	ctx := context.Background()
 	var targets []Target
 	switch {
-	case inDialog || out.Route() != nil:
+	case inDialog:
 		targets = []Target{{URI: out.Recipient.String()}}
-	case s.isUs(req.Recipient) && req.Recipient.User == "":
+	case out.Route() == nil && s.isUs(req.Recipient) && req.Recipient.User == "":
 		if req.Method == sip.OPTIONS {
 			s.respond(tx, req, 200, "OK")
 		} else {
@@ -122,6 +122,18 @@ func (s *Server) handleRequest(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		return
 	default:
+		// An initial request the proxy forwards: authenticate it (auth.go).
+		realm, ok := s.authenticate(ctx, req, tx)
+		if !ok {
+			return
+		}
+		if realm != "" {
+			stripCredentials(out, realm)
+		}
+		if out.Route() != nil {
+			targets = []Target{{URI: out.Recipient.String()}}
+			break
+		}
 		t, err := s.cfg.Router.Route(ctx, req)
 		if err != nil && !errors.Is(err, ErrNoRoute) {
 			s.log.Warn("route failed", "call_id", req.CallID().Value(), "err", err)
@@ -186,6 +198,13 @@ func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	s.requests.Add(1)
+	if req.CallID() == nil || req.From() == nil || req.To() == nil || req.CSeq() == nil {
+		s.respond(tx, req, 400, "Bad Request")
+		return
+	}
+	if _, ok := s.authenticate(context.Background(), req, tx); !ok {
+		return
+	}
 	res := register(context.Background(), s.cfg.Locations, req, time.Now())
 	res.SetDestination(req.Source())
 	_ = tx.Respond(res)

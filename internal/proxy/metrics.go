@@ -15,11 +15,15 @@ var (
 	descDialogs   = prometheus.NewDesc("callrec_proxy_calls", "Calls with media state in the proxy.", nil, nil)
 	descOversized = prometheus.NewDesc("callrec_proxy_oversized_total", "UDP datagrams dropped for exceeding the maximum message size.", nil, nil)
 	descLimited   = prometheus.NewDesc("callrec_proxy_rate_limited_total", "Requests dropped (UDP) or answered 503 (TCP) over the per-source rate.", nil, nil)
+	descAuthChal  = prometheus.NewDesc("callrec_proxy_auth_challenges_total", "Digest challenges sent (401/407, stale nonces included).", nil, nil)
+	descAuthFail  = prometheus.NewDesc("callrec_proxy_auth_failures_total", "Digest credentials refused (403 wrong password, unknown user or user mismatch; 400 malformed).", nil, nil)
+	descTrunkReqs = prometheus.NewDesc("callrec_proxy_trunk_requests_total", "Initial requests let in without authentication by the trunk allow-list.", nil, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRequests, descCalls, descAnchorErr, descDialogs, descOversized, descLimited} {
+	for _, d := range []*prometheus.Desc{descRequests, descCalls, descAnchorErr, descDialogs, descOversized, descLimited,
+		descAuthChal, descAuthFail, descTrunkReqs} {
 		ch <- d
 	}
 }
@@ -33,4 +37,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descDialogs, prometheus.GaugeValue, float64(st.Dialogs))
 	ch <- prometheus.MustNewConstMetric(descOversized, prometheus.CounterValue, float64(st.Oversized))
 	ch <- prometheus.MustNewConstMetric(descLimited, prometheus.CounterValue, float64(st.RateLimited))
+	ch <- prometheus.MustNewConstMetric(descAuthChal, prometheus.CounterValue, float64(st.AuthChallenges))
+	ch <- prometheus.MustNewConstMetric(descAuthFail, prometheus.CounterValue, float64(st.AuthFailures))
+	ch <- prometheus.MustNewConstMetric(descTrunkReqs, prometheus.CounterValue, float64(st.TrunkRequests))
 }

@@ -74,6 +74,9 @@ type Config struct {
 	// Limits bounds message size and the request rate per source IP
 	// (limits.go). Zero: the defaults documented on Limits.
 	Limits Limits
+	// Auth, when set, authenticates users with digest and lets trunks
+	// in by source address (auth.go). Nil: no authentication.
+	Auth *Auth
 }
 
 // Stats are the proxy's counters.
@@ -85,6 +88,9 @@ type Stats struct {
 	Oversized      uint64 // UDP datagrams dropped for exceeding Limits.MaxMessageSize
 	RateLimited    uint64 // requests dropped (UDP) or answered 503 (TCP) over the per-source rate
 	Invalid        uint64 // parsed requests refused as malformed (limits.go invalid: 400, 416, 505)
+	AuthChallenges uint64 // 401/407 challenges sent (stale nonces included)
+	AuthFailures   uint64 // credentials refused: 403 (wrong password, unknown user, user mismatch) or 400 (malformed)
+	TrunkRequests  uint64 // initial requests let in without authentication by the trunk allow-list
 }
 
 // Server is a stateful SIP proxy. New binds its sockets; Serve runs it
@@ -101,10 +107,12 @@ type Server struct {
 	tls    net.Listener
 	ports  map[string]int // "udp"/"tcp"/"tls" -> bound port
 
-	calls calls
-	guard *guard
+	calls  calls
+	guard  *guard
+	nonces *nonces
 
-	requests, anchorFailures, answered atomic.Uint64
+	requests, anchorFailures, answered          atomic.Uint64
+	authChallenges, authFailures, trunkRequests atomic.Uint64
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -135,6 +143,16 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: log.With("component", "proxy"), ports: map[string]int{}, closed: make(chan struct{})}
 	s.calls.m = make(map[string]*call)
 	s.guard = newGuard(cfg.Limits, nil)
+	if cfg.Auth != nil {
+		ttl := cfg.Auth.NonceTTL
+		if ttl <= 0 {
+			ttl = 5 * time.Minute
+		}
+		if cfg.Auth.Realm != "" && !safeRealm(cfg.Auth.Realm) {
+			return nil, fmt.Errorf("proxy: config: realm %q has quotes, backslashes or control characters", cfg.Auth.Realm)
+		}
+		s.nonces = newNonces(cfg.Auth.Secret, ttl)
+	}
 	var err error
 	host := cfg.Host
 	if cfg.UDP != "" {
@@ -218,6 +236,7 @@ func (s *Server) Stats() Stats {
 		Requests: s.requests.Load(), AnchorFailures: s.anchorFailures.Load(),
 		Calls: s.answered.Load(), Dialogs: s.calls.len(),
 		Oversized: s.guard.oversized.Load(), RateLimited: s.guard.rateLimited.Load(), Invalid: s.guard.invalid.Load(),
+		AuthChallenges: s.authChallenges.Load(), AuthFailures: s.authFailures.Load(), TrunkRequests: s.trunkRequests.Load(),
 	}
 }
 

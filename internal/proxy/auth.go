@@ -1,0 +1,260 @@
+package proxy
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
+)
+
+// Users finds digest credentials. Implementations must be safe for
+// concurrent use and should cache: HA1 is asked once per request that
+// carries credentials.
+type Users interface {
+	// HA1 returns the lowercase hex MD5(user:realm:password) of an
+	// enabled user; ok is false when there is none (unknown or disabled).
+	HA1(ctx context.Context, user, realm string) (ha1 string, ok bool, err error)
+}
+
+// Trunks is the allow-list of peers that send requests without digest
+// authentication, recognised by source address. Implementations must be
+// safe for concurrent use and should cache: it is asked once per initial
+// request.
+type Trunks interface {
+	// Trunk returns the name of the trunk whose networks hold ip; ok is
+	// false when none does.
+	Trunk(ctx context.Context, ip netip.Addr) (name string, ok bool, err error)
+}
+
+// Auth configures digest authentication (RFC 3261 §22, RFC 2617, MD5
+// with qop=auth or without qop) and the trunk allow-list.
+//
+// What is asked: a REGISTER to this registrar is challenged with 401 and
+// WWW-Authenticate; every other initial (out-of-dialog) request the proxy
+// forwards is challenged with 407 and Proxy-Authenticate. In-dialog
+// requests (To tag), ACK, CANCEL and requests the proxy answers itself
+// (OPTIONS to its own address) are not. Requests whose source address is
+// in a trunk's networks are not challenged. The authenticated user must
+// be the To user of a REGISTER and the From user of other requests, else
+// 403. Wrong credentials (unknown user, wrong password, a digest-uri that
+// is not the Request-URI) are answered 403; a nonce that is not this
+// proxy's is challenged afresh, an expired one with stale=true. The
+// proxy's own Proxy-Authorization is removed before forwarding.
+//
+// Challenges are stateless (nonce.go): nothing is stored per challenge.
+type Auth struct {
+	// Users holds the credentials. Nil disables authentication (the
+	// trunk allow-list then has nothing to exempt from).
+	Users Users
+	// Trunks, when set, exempts requests from trunks' addresses.
+	Trunks Trunks
+	// Realm is the digest realm, which must be the domain users were
+	// stored with (their HA1 covers it). "": the domain of the request,
+	// To host for REGISTER and From host otherwise, so one proxy serves
+	// several domains.
+	Realm string
+	// Required, when set, is asked per initial request whether to
+	// authenticate at all (callrec serve's auth: auto asks whether any
+	// user exists). Nil: always.
+	Required func(ctx context.Context) bool
+	// NonceTTL is how long a nonce is accepted. Zero: 5 minutes.
+	NonceTTL time.Duration
+	// Secret keys the nonces' HMAC; proxies sharing it accept each
+	// other's nonces. Empty: random per process.
+	Secret []byte
+	// Now is the clock for nonces. Nil: time.Now.
+	Now func() time.Time
+}
+
+// authenticate applies Config.Auth to an initial request. It returns
+// true when the request may go on, with the realm it was authenticated
+// in ("" when it was not asked: no Auth, not Required, or a trunk);
+// otherwise it has answered the request.
+func (s *Server) authenticate(ctx context.Context, req *sip.Request, tx sip.ServerTransaction) (realm string, ok bool) {
+	a := s.cfg.Auth
+	if a == nil || a.Users == nil || (a.Required != nil && !a.Required(ctx)) {
+		return "", true
+	}
+	if a.Trunks != nil {
+		if ap, err := netip.ParseAddrPort(req.Source()); err == nil {
+			_, isTrunk, err := a.Trunks.Trunk(ctx, ap.Addr().Unmap())
+			if err != nil {
+				s.log.Warn("trunk lookup failed", "call_id", req.CallID().Value(), "err", err)
+				s.respond(tx, req, 500, "Server Internal Error")
+				return "", false
+			}
+			if isTrunk {
+				s.trunkRequests.Add(1)
+				return "", true
+			}
+		}
+	}
+	ident, which, hdr := req.From().Address, "From", "Proxy-Authorization"
+	if req.Method == sip.REGISTER {
+		ident, which, hdr = req.To().Address, "To", "Authorization"
+	}
+	realm = a.Realm
+	if realm == "" {
+		realm = strings.ToLower(ident.Host)
+	}
+	if !safeRealm(realm) {
+		s.authFail(tx, req, 400, "Bad Request (domain)")
+		return "", false
+	}
+	now := time.Now()
+	if a.Now != nil {
+		now = a.Now()
+	}
+	c := credentialsFor(req, hdr, realm)
+	if c == nil {
+		s.challenge(tx, req, realm, now, false)
+		return "", false
+	}
+	if c.Username == "" || c.Nonce == "" || c.URI == "" || c.Response == "" ||
+		(c.QOP != "" && (c.QOP != "auth" || c.Cnonce == "" || c.Nc <= 0)) {
+		s.authFail(tx, req, 400, "Bad Request (credentials)")
+		return "", false
+	}
+	if c.Algorithm != "" && !strings.EqualFold(c.Algorithm, "MD5") {
+		s.challenge(tx, req, realm, now, false) // only MD5 is offered
+		return "", false
+	}
+	valid, stale := s.nonces.check(c.Nonce, realm, now)
+	if !valid {
+		// Not ours, or from before a restart: ask again.
+		s.challenge(tx, req, realm, now, false)
+		return "", false
+	}
+	if !strings.EqualFold(c.Username, ident.User) {
+		s.authFail(tx, req, 403, "Forbidden (not the "+which+" user)")
+		return "", false
+	}
+	if !sameURI(c.URI, req.Recipient) {
+		s.authFail(tx, req, 403, "Forbidden (digest uri)")
+		return "", false
+	}
+	ha1, known, err := a.Users.HA1(ctx, c.Username, realm)
+	if err != nil {
+		s.log.Warn("user lookup failed", "call_id", req.CallID().Value(), "err", err)
+		s.respond(tx, req, 500, "Server Internal Error")
+		return "", false
+	}
+	if !known || !validResponse(c, ha1, string(req.Method)) {
+		s.authFail(tx, req, 403, "Forbidden")
+		return "", false
+	}
+	if stale {
+		// Right password, old nonce (RFC 2617 §3.2.1): the client retries
+		// with the new nonce without asking its user.
+		s.challenge(tx, req, realm, now, true)
+		return "", false
+	}
+	return realm, true
+}
+
+// challenge answers 401 (REGISTER) or 407 with a fresh nonce for realm.
+func (s *Server) challenge(tx sip.ServerTransaction, req *sip.Request, realm string, now time.Time, stale bool) {
+	s.authChallenges.Add(1)
+	code, reason, name := 407, "Proxy Authentication Required", "Proxy-Authenticate"
+	if req.Method == sip.REGISTER {
+		code, reason, name = 401, "Unauthorized", "WWW-Authenticate"
+	}
+	v := `Digest realm="` + realm + `", nonce="` + s.nonces.make(realm, now) + `", algorithm=MD5, qop="auth"`
+	if stale {
+		v += ", stale=true"
+	}
+	if tx == nil {
+		return
+	}
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	res.AppendHeader(sip.NewHeader(name, v))
+	res.SetDestination(req.Source())
+	_ = tx.Respond(res)
+}
+
+// authFail counts a refused authentication and answers it.
+func (s *Server) authFail(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {
+	s.authFailures.Add(1)
+	s.respond(tx, req, code, reason)
+}
+
+// credentialsFor returns the first parsable digest credentials in the
+// hdr header fields that are for realm (a request may carry credentials
+// for several proxies, RFC 3261 §22.3), or nil.
+func credentialsFor(req *sip.Request, hdr, realm string) *digest.Credentials {
+	for _, h := range req.GetHeaders(hdr) {
+		c, err := digest.ParseCredentials(h.Value())
+		if err == nil && c.Realm == realm {
+			return c
+		}
+	}
+	return nil
+}
+
+// stripCredentials removes the Proxy-Authorization fields for realm from
+// a request about to be forwarded; those for other realms stay (RFC 3261
+// §22.3: a proxy must not remove credentials meant for another).
+func stripCredentials(out *sip.Request, realm string) {
+	hs := out.GetHeaders("Proxy-Authorization")
+	if len(hs) == 0 {
+		return
+	}
+	for _, h := range hs {
+		out.RemoveHeader(h.Name())
+	}
+	for _, h := range hs {
+		if c, err := digest.ParseCredentials(h.Value()); err != nil || c.Realm != realm {
+			out.AppendHeader(h)
+		}
+	}
+}
+
+// validResponse checks the digest response (RFC 2617 §3.2.2.1) against
+// ha1 in constant time.
+func validResponse(c *digest.Credentials, ha1, method string) bool {
+	ha2 := md5hex(method + ":" + c.URI)
+	var want string
+	if c.QOP == "auth" {
+		want = md5hex(fmt.Sprintf("%s:%s:%08x:%s:%s:%s", ha1, c.Nonce, c.Nc, c.Cnonce, c.QOP, ha2))
+	} else {
+		want = md5hex(ha1 + ":" + c.Nonce + ":" + ha2)
+	}
+	return subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(c.Response))) == 1
+}
+
+func md5hex(s string) string {
+	h := md5.Sum([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// sameURI reports whether the digest-uri names the Request-URI (RFC 2617
+// §3.2.2.5): scheme, user, host and port compared, parameters ignored
+// (clients differ in how they copy them).
+func sameURI(s string, ruri sip.Uri) bool {
+	var u sip.Uri
+	if sip.ParseUri(s, &u) != nil {
+		return false
+	}
+	return strings.EqualFold(u.Scheme, ruri.Scheme) && u.User == ruri.User &&
+		strings.EqualFold(u.Host, ruri.Host) && u.Port == ruri.Port
+}
+
+// safeRealm reports whether realm can be put in a quoted-string as is.
+func safeRealm(realm string) bool {
+	if realm == "" {
+		return false
+	}
+	for i := 0; i < len(realm); i++ {
+		if c := realm[i]; c < 0x20 || c == '"' || c == '\\' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
