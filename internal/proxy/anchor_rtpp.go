@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/callrec/callrec/internal/media"
 	"github.com/callrec/callrec/internal/rtpp"
@@ -100,4 +102,100 @@ func (a RTPPAnchor) Record(ctx context.Context, callID, fromTag, toTag string) e
 	}
 	_, err := a.Client.Do(ctx, cmd)
 	return err
+}
+
+// RTPPNode is a remote media node for a NodePool: a few control clients
+// used in turn (an rtpp.Client runs one command at a time, so one slow
+// reply would hold up every call) and one more for health checks, so a
+// check never waits behind call traffic.
+type RTPPNode struct {
+	addr  netip.Addr
+	conns chan *rtpp.Client
+	check *rtpp.Client
+	all   []*rtpp.Client
+}
+
+// DialRTPPNode prepares conns clients (at least 1) plus a checking one
+// for spec (rtpp.ParseSpec: "udp:10.0.0.5:22222", "unix:/run/media.sock").
+// timeout bounds one attempt and retries counts UDP transmissions (see
+// rtpp.Client). When the node's replies carry no address, the spec's IP
+// is put into SDP.
+func DialRTPPNode(spec string, conns int, timeout time.Duration, retries int) (*RTPPNode, error) {
+	sp, err := rtpp.ParseSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	n := &RTPPNode{conns: make(chan *rtpp.Client, max(conns, 1))}
+	if host, _, err := net.SplitHostPort(sp.Address); err == nil && !sp.Stream() {
+		n.addr, _ = netip.ParseAddr(host)
+	}
+	for i := 0; i <= max(conns, 1); i++ {
+		c, err := rtpp.Dial(spec)
+		if err != nil {
+			n.Close()
+			return nil, err
+		}
+		c.Timeout, c.Retries = timeout, retries
+		n.all = append(n.all, c)
+		if i == 0 {
+			n.check = c
+		} else {
+			n.conns <- c
+		}
+	}
+	return n, nil
+}
+
+// with runs f with a free client.
+func (n *RTPPNode) with(ctx context.Context, f func(a RTPPAnchor) error) error {
+	select {
+	case c := <-n.conns:
+		defer func() { n.conns <- c }()
+		return f(RTPPAnchor{Client: c, Addr: n.addr})
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Offer implements Anchor with U.
+func (n *RTPPNode) Offer(ctx context.Context, callID, fromTag, toTag string, body []byte) (out []byte, err error) {
+	err = n.with(ctx, func(a RTPPAnchor) error { out, err = a.Offer(ctx, callID, fromTag, toTag, body); return err })
+	return out, err
+}
+
+// Answer implements Anchor with L.
+func (n *RTPPNode) Answer(ctx context.Context, callID, fromTag, toTag string, body []byte) (out []byte, err error) {
+	err = n.with(ctx, func(a RTPPAnchor) error { out, err = a.Answer(ctx, callID, fromTag, toTag, body); return err })
+	return out, err
+}
+
+// Delete implements Anchor with D.
+func (n *RTPPNode) Delete(ctx context.Context, callID, fromTag, toTag string) error {
+	return n.with(ctx, func(a RTPPAnchor) error { return a.Delete(ctx, callID, fromTag, toTag) })
+}
+
+// Record implements Recorder with R.
+func (n *RTPPNode) Record(ctx context.Context, callID, fromTag, toTag string) error {
+	return n.with(ctx, func(a RTPPAnchor) error { return a.Record(ctx, callID, fromTag, toTag) })
+}
+
+// Ping asks the node for its protocol version (V), as Kamailio does
+// before it uses an rtpproxy; any number is fine.
+func (n *RTPPNode) Ping(ctx context.Context) error {
+	reply, err := n.check.Do(ctx, "V")
+	if err != nil {
+		return err
+	}
+	if reply == "" || strings.Trim(reply, "0123456789") != "" {
+		return fmt.Errorf("%w: version %q", rtpp.ErrBadReply, reply)
+	}
+	return nil
+}
+
+// Close closes the node's clients.
+func (n *RTPPNode) Close() error {
+	for _, c := range n.all {
+		c.Close()
+	}
+	return nil
 }

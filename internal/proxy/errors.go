@@ -15,4 +15,10 @@ var (
 	ErrNoTLS = errors.New("proxy: next hop needs tls, no tls listener")
 	// ErrClosed: Serve was called after Close, or twice.
 	ErrClosed = errors.New("proxy: server closed")
+	// ErrNoMediaNode: no media node of a NodePool answered a new call's
+	// offer (all down, or each failed).
+	ErrNoMediaNode = errors.New("proxy: no media node answers")
+	// ErrNodeDown: the media node holding a call is down; the call is
+	// not moved to another node.
+	ErrNodeDown = errors.New("proxy: media node down")
 )

@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -25,13 +27,19 @@ func (s *Server) offer(st *txState) bool {
 	body, err := s.cfg.Anchor.Offer(st.ctx, callID, from, to, req.Body())
 	if err != nil {
 		s.anchorFailures.Add(1)
+		// With no media node at all, the NodePool raises a rate-limited
+		// alarm; one line per call would flood the log.
+		lvl := slog.LevelWarn
+		if errors.Is(err, ErrNoMediaNode) {
+			lvl = slog.LevelDebug
+		}
 		if s.cfg.FailClosed && st.initial {
-			s.log.Warn("anchoring failed, call refused (fail-closed)", "call_id", callID, "err", err)
+			s.log.Log(st.ctx, lvl, "anchoring failed, call refused (fail-closed)", "call_id", callID, "err", err)
 			s.calls.remove(callID)
 			s.respond(st.tx, req, 503, "Service Unavailable")
 			return false
 		}
-		s.log.Warn("anchoring failed, forwarding unanchored (fail-open)", "call_id", callID, "err", err)
+		s.log.Log(st.ctx, lvl, "anchoring failed, forwarding unanchored (fail-open)", "call_id", callID, "err", err)
 		return true
 	}
 	st.out.SetBody(body)

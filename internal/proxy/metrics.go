@@ -41,3 +41,43 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descAuthFail, prometheus.CounterValue, float64(st.AuthFailures))
 	ch <- prometheus.MustNewConstMetric(descTrunkReqs, prometheus.CounterValue, float64(st.TrunkRequests))
 }
+
+// PoolCollector exports a NodePool's node states and counters, read at
+// scrape time.
+type PoolCollector struct{ p *NodePool }
+
+// NewPoolCollector returns a collector for p; register it once.
+func NewPoolCollector(p *NodePool) *PoolCollector { return &PoolCollector{p} }
+
+var (
+	descNodeUp       = prometheus.NewDesc("callrec_proxy_media_node_up", "1 when the media node answers (health check or last command), 0 while it is skipped.", []string{"node"}, nil)
+	descNodeOffers   = prometheus.NewDesc("callrec_proxy_media_node_offers_total", "New calls placed on the media node.", []string{"node"}, nil)
+	descNodeFailures = prometheus.NewDesc("callrec_proxy_media_node_failures_total", "Commands and health checks that failed on the media node, and commands not sent because it was down.", []string{"node"}, nil)
+	descNodeCalls    = prometheus.NewDesc("callrec_proxy_media_node_calls", "Calls the media node holds.", []string{"node"}, nil)
+	descNodesUp      = prometheus.NewDesc("callrec_proxy_media_nodes_up", "Media nodes that answer.", nil, nil)
+	descUnavailable  = prometheus.NewDesc("callrec_proxy_media_unavailable_total", "New calls no media node answered (forwarded unanchored and unrecorded, or refused 503 when fail-closed).", nil, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (c *PoolCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descNodeUp, descNodeOffers, descNodeFailures, descNodeCalls, descNodesUp, descUnavailable} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *PoolCollector) Collect(ch chan<- prometheus.Metric) {
+	up := 0
+	for _, n := range c.p.Nodes() {
+		v := 0.0
+		if n.Up {
+			v, up = 1, up+1
+		}
+		ch <- prometheus.MustNewConstMetric(descNodeUp, prometheus.GaugeValue, v, n.Name)
+		ch <- prometheus.MustNewConstMetric(descNodeOffers, prometheus.CounterValue, float64(n.Offers), n.Name)
+		ch <- prometheus.MustNewConstMetric(descNodeFailures, prometheus.CounterValue, float64(n.Failures), n.Name)
+		ch <- prometheus.MustNewConstMetric(descNodeCalls, prometheus.GaugeValue, float64(n.Calls), n.Name)
+	}
+	ch <- prometheus.MustNewConstMetric(descNodesUp, prometheus.GaugeValue, float64(up))
+	ch <- prometheus.MustNewConstMetric(descUnavailable, prometheus.CounterValue, float64(c.p.Unavailable()))
+}

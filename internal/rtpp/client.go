@@ -177,7 +177,10 @@ func (c *Client) doPacket(ctx context.Context, command string) (string, error) {
 	c.seq++
 	cookie := c.prefix + strconv.FormatUint(c.seq, 10)
 	msg := []byte(cookie + " " + command)
-	stop := context.AfterFunc(ctx, func() { c.conn.SetReadDeadline(time.Now()) })
+	// The func may still run after Do returned and Close cleared c.conn:
+	// it keeps its own reference.
+	conn := c.conn
+	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Now()) })
 	defer stop()
 	retries := c.Retries
 	if retries <= 0 {
