@@ -28,6 +28,14 @@ through --sip-listen (and --sip-tls-listen for SIP over TLS); recordings
 land in DATA-DIR/recordings.
 Flags override the config file; the config file overrides defaults.
 
+With --media-node (or serve.media_nodes) calls are anchored on remote
+media nodes (callrec media, or any rtpproxy) instead: each new call goes
+to one node by weight and Call-ID hash and stays there; nodes are checked
+every 2s and one that fails takes no new calls until it answers. When no
+node answers, calls go through unanchored and unrecorded, counted in
+callrec_proxy_media_unavailable_total with an ERROR log line at most every
+10s, or are answered 503 with --fail-closed.
+
 flags:
 `)
 		fs.PrintDefaults()
@@ -48,6 +56,9 @@ flags:
 	portMax := fs.Int("port-max", def.Media.PortMax, "highest RTP/RTCP port")
 	rec := fs.String("record", def.Serve.Record, "which anchored calls to record: all or none")
 	logLevel := fs.String("log-level", "", "debug, info, warn or error")
+	var nodes listFlag
+	fs.Var(&nodes, "media-node", "remote media node, repeatable: udp:HOST:PORT, udp6:[ADDR]:PORT or unix:/path, with =WEIGHT (default 1); local is the in-process node (default: local only)")
+	failClosed := fs.Bool("fail-closed", def.Serve.FailClosed, "answer 503 when no media node answers (default: the call goes through unrecorded)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return nil
@@ -88,8 +99,20 @@ flags:
 			cfg.Serve.Record = *rec
 		case "log-level":
 			cfg.Log.Level = *logLevel
+		case "fail-closed":
+			cfg.Serve.FailClosed = *failClosed
 		}
 	})
+	if len(nodes) > 0 {
+		cfg.Serve.MediaNodes = nil
+		for _, spec := range nodes {
+			mn, err := config.ParseMediaNode(spec)
+			if err != nil {
+				return err
+			}
+			cfg.Serve.MediaNodes = append(cfg.Serve.MediaNodes, mn)
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}

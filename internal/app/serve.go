@@ -27,8 +27,13 @@ import (
 // Node is `callrec serve`: the SIP proxy with its database, the media
 // node and the recorder in one process.
 type Node struct {
-	Store  *store.Store
-	Media  *MediaNode
+	Store *store.Store
+	// Media is the in-process media node; nil when serve.media_nodes
+	// lists only remote nodes.
+	Media *MediaNode
+	// Pool spreads calls over serve.media_nodes; nil when none are
+	// configured (calls go to Media directly).
+	Pool   *proxy.NodePool
 	Proxy  *proxy.Server
 	HTTP   string // bound address of the metrics/health listener
 	Config config.Config
@@ -62,6 +67,10 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		return fail(err)
 	}
 
+	local := len(s.MediaNodes) == 0
+	for _, mn := range s.MediaNodes {
+		local = local || mn.Address == "local"
+	}
 	m := c.Media
 	if m.RecordDir == "" {
 		m.RecordDir = filepath.Join(s.DataDir, "recordings")
@@ -72,8 +81,19 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		m.Control = []string{"unix:" + filepath.Join(s.DataDir, "media.sock")}
 	}
 	m.Metrics = "" // served below, with the proxy's
-	if n.Media, err = StartMedia(ctx, m, log); err != nil {
-		return fail(err)
+	if local {
+		if n.Media, err = StartMedia(ctx, m, log); err != nil {
+			return fail(err)
+		}
+	}
+	var anchor proxy.Anchor
+	if len(s.MediaNodes) == 0 {
+		anchor = proxy.ManagerAnchor{M: n.Media.Manager}
+	} else {
+		if n.Pool, err = n.startPool(ctx, s); err != nil {
+			return fail(err)
+		}
+		anchor = n.Pool
 	}
 
 	locs := storeLocations{s: n.Store}
@@ -87,13 +107,21 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		return fail(err)
 	}
 	var policy proxy.RecordingPolicy
-	if s.Record == "all" && n.Media.Recorder != nil {
-		rec := n.Media.Recorder
+	if s.Record == "all" {
+		var rec *record.Recorder
+		if n.Media != nil {
+			rec = n.Media.Recorder
+		}
+		pool := n.Pool
 		policy = func(_ context.Context, call proxy.Call) bool {
 			if !call.Anchored {
 				return false
 			}
-			_ = rec.Prepare(call.CallID, record.Options{Caller: call.Caller, Callee: call.Callee})
+			// rtpproxy's R carries no parties: only the in-process
+			// recorder learns them.
+			if rec != nil && (pool == nil || pool.NodeOf(call.CallID) == "local") {
+				_ = rec.Prepare(call.CallID, record.Options{Caller: call.Caller, Callee: call.Callee})
+			}
 			return true
 		}
 	}
@@ -106,7 +134,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		TLS: s.SIPTLSListen, TLSConfig: tlsServer, ClientTLSConfig: tlsClient,
 		InviteTimeout: s.InviteTimeout.Std(),
 		Router:        proxy.Chain{proxy.LocationRouter{Locations: locs}, routes, sr},
-		Locations:     locs, Anchor: proxy.ManagerAnchor{M: n.Media.Manager},
+		Locations:     locs, Anchor: anchor,
 		FailClosed: s.FailClosed, Recording: policy, Logger: log.With("component", "proxy"),
 	})
 	if err != nil {
@@ -121,10 +149,16 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	}()
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(media.NewCollector(n.Media.Manager), proxy.NewCollector(n.Proxy),
+	reg.MustRegister(proxy.NewCollector(n.Proxy),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if n.Media.Recorder != nil {
-		reg.MustRegister(record.NewCollector(n.Media.Recorder))
+	if n.Media != nil {
+		reg.MustRegister(media.NewCollector(n.Media.Manager))
+		if n.Media.Recorder != nil {
+			reg.MustRegister(record.NewCollector(n.Media.Recorder))
+		}
+	}
+	if n.Pool != nil {
+		reg.MustRegister(proxy.NewPoolCollector(n.Pool))
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -151,7 +185,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 			log.Error("http stopped", "err", err)
 		}
 	}()
-	log.Info("callrec ready", "sip", s.SIPListen, "sip_tls", s.SIPTLSListen, "http", n.HTTP, "data", s.DataDir, "record", s.Record)
+	log.Info("callrec ready", "sip", s.SIPListen, "sip_tls", s.SIPTLSListen, "http", n.HTTP, "data", s.DataDir, "record", s.Record, "media_nodes", len(s.MediaNodes))
 	return n, nil
 }
 
@@ -166,6 +200,9 @@ func (n *Node) Close(ctx context.Context) error {
 	}
 	n.cancel()
 	n.wg.Wait()
+	if n.Pool != nil {
+		n.Pool.Close()
+	}
 	var err error
 	if n.Media != nil {
 		err = n.Media.Close(ctx)
@@ -176,6 +213,42 @@ func (n *Node) Close(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// startPool connects to serve.media_nodes and runs their health checks
+// on n.wg until ctx ends.
+func (n *Node) startPool(ctx context.Context, s config.Serve) (*proxy.NodePool, error) {
+	var nodes []proxy.PoolNode
+	closeAll := func() {
+		for _, pn := range nodes {
+			if c, ok := pn.Anchor.(*proxy.RTPPNode); ok {
+				c.Close()
+			}
+		}
+	}
+	for _, mn := range s.MediaNodes {
+		w := max(mn.Weight, 1)
+		if mn.Address == "local" {
+			nodes = append(nodes, proxy.PoolNode{Name: "local", Weight: w, Anchor: proxy.ManagerAnchor{M: n.Media.Manager}})
+			continue
+		}
+		// Four clients: commands to one node run four at a time.
+		rn, err := proxy.DialRTPPNode(mn.Address, 4, s.MediaTimeout.Std(), 2)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("app: media node %s: %w", mn.Address, err)
+		}
+		nodes = append(nodes, proxy.PoolNode{Name: mn.Address, Weight: w, Anchor: rn, Ping: rn.Ping})
+	}
+	p, err := proxy.NewNodePool(proxy.PoolConfig{Nodes: nodes, CheckInterval: s.MediaCheckInterval.Std(),
+		CheckTimeout: 2 * s.MediaTimeout.Std(), Logger: n.log.With("component", "media-pool")})
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	n.wg.Add(1)
+	go func() { defer n.wg.Done(); p.Run(ctx) }()
+	return p, nil
 }
 
 // storeLocations is the proxy's registrar on the database.

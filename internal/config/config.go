@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,6 +66,69 @@ type Serve struct {
 	// without a final answer before the proxy cancels it and answers
 	// 408. Zero value: 181s (RFC 3261 wants more than 3 minutes).
 	InviteTimeout Duration `yaml:"invite_timeout"`
+	// MediaNodes are the media nodes calls are anchored on, chosen per
+	// call by weight and Call-ID, with health checks and failover. Zero
+	// value: the in-process node only (the media section), as if one
+	// node "local" were listed. The in-process node runs only when
+	// empty or when "local" is listed.
+	MediaNodes []MediaNode `yaml:"media_nodes"`
+	// MediaCheckInterval is how often each remote media node is asked
+	// for its version (V); one that fails takes no new calls until it
+	// answers again. Zero value: 2s.
+	MediaCheckInterval Duration `yaml:"media_check_interval"`
+	// MediaTimeout bounds one control command to a remote media node
+	// (sent twice over UDP before the node is marked down). Zero value:
+	// 1s.
+	MediaTimeout Duration `yaml:"media_timeout"`
+}
+
+// MediaNode is one media node of `callrec serve`.
+type MediaNode struct {
+	// Address is "local" (the in-process node), "udp:HOST:PORT",
+	// "udp6:[ADDR]:PORT" or "unix:/path.sock": a `callrec media`
+	// --control listener, or any rtpproxy.
+	Address string `yaml:"address"`
+	// Weight is the node's share of new calls relative to the other
+	// nodes. Zero value: 1.
+	Weight int `yaml:"weight"`
+}
+
+// ParseMediaNode parses the --media-node flag: ADDRESS or
+// ADDRESS=WEIGHT ("udp:10.0.0.5:22222=2"), as Kamailio's rtpproxy_sock
+// writes weights.
+func ParseMediaNode(s string) (MediaNode, error) {
+	n := MediaNode{Address: s}
+	if i := strings.LastIndexByte(s, '='); i >= 0 {
+		w, err := strconv.Atoi(s[i+1:])
+		if err != nil || w < 1 {
+			return n, fmt.Errorf("config: media node %q: weight after = must be a positive number", s)
+		}
+		n.Address, n.Weight = s[:i], w
+	}
+	return n, n.validate()
+}
+
+func (n MediaNode) validate() error {
+	if n.Address == "local" {
+		return nil
+	}
+	network, rest, _ := strings.Cut(n.Address, ":")
+	switch network {
+	case "unix":
+		if !strings.HasPrefix(rest, "/") {
+			return fmt.Errorf("config: media node %q: want unix:/absolute/path", n.Address)
+		}
+	case "udp", "udp6":
+		if _, _, err := net.SplitHostPort(rest); err != nil {
+			return fmt.Errorf("config: media node %q: want %s:HOST:PORT: %v", n.Address, network, err)
+		}
+	default:
+		return fmt.Errorf("config: media node %q: want local, udp:HOST:PORT, udp6:[ADDR]:PORT or unix:/path", n.Address)
+	}
+	if n.Weight < 0 {
+		return fmt.Errorf("config: media node %q: negative weight %d", n.Address, n.Weight)
+	}
+	return nil
 }
 
 // Route is a static route: calls whose Request-URI user starts with
@@ -165,7 +230,7 @@ func Default() Config {
 	return Config{
 		Log: Log{Level: "info", Format: "text"},
 		Serve: Serve{DataDir: "callrec-data", SIPListen: "127.0.0.1:5060", HTTPListen: "127.0.0.1:8080", Record: "all",
-			InviteTimeout: Duration(181 * time.Second)},
+			InviteTimeout: Duration(181 * time.Second), MediaCheckInterval: Duration(2 * time.Second), MediaTimeout: Duration(time.Second)},
 		Media: Media{
 			Control:       []string{"unix:" + defaultSocket()},
 			Listen:        "127.0.0.1",
@@ -263,6 +328,20 @@ func (s *Serve) Validate() error {
 	}
 	if s.InviteTimeout < 0 {
 		errs = append(errs, fmt.Errorf("config: serve.invite_timeout %s: want a positive duration", s.InviteTimeout.Std()))
+	}
+	seen := map[string]bool{}
+	for _, n := range s.MediaNodes {
+		if err := n.validate(); err != nil {
+			errs = append(errs, err)
+		}
+		if seen[n.Address] {
+			errs = append(errs, fmt.Errorf("config: serve.media_nodes: %q listed twice", n.Address))
+		}
+		seen[n.Address] = true
+	}
+	if s.MediaCheckInterval.Std() < 10*time.Millisecond || s.MediaTimeout.Std() < time.Millisecond {
+		errs = append(errs, fmt.Errorf("config: serve.media_check_interval %v / media_timeout %v: want at least 10ms / 1ms",
+			s.MediaCheckInterval.Std(), s.MediaTimeout.Std()))
 	}
 	for i, r := range s.Routes {
 		if !strings.HasPrefix(r.Destination, "sip:") && !strings.HasPrefix(r.Destination, "sips:") {

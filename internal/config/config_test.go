@@ -84,6 +84,11 @@ func TestValidateRejects(t *testing.T) {
 		"alloc":      func(c *Config) { c.Media.Allocation = "sequential" },
 		"timeout":    func(c *Config) { c.Media.Timeout = Duration(time.Millisecond) },
 		"level":      func(c *Config) { c.Log.Level = "loud" },
+		"media node": func(c *Config) { c.Serve.MediaNodes = []MediaNode{{Address: "tcp:10.0.0.1:22222"}} },
+		"node twice": func(c *Config) {
+			c.Serve.MediaNodes = []MediaNode{{Address: "udp:10.0.0.1:22222"}, {Address: "udp:10.0.0.1:22222", Weight: 2}}
+		},
+		"check": func(c *Config) { c.Serve.MediaCheckInterval = 0 },
 	} {
 		c := Default()
 		mod(&c)
@@ -97,5 +102,34 @@ func TestBadDuration(t *testing.T) {
 	c := Default()
 	if err := Decode([]byte("media:\n  timeout: soon\n"), &c); err == nil {
 		t.Fatal("accepted a bad duration")
+	}
+}
+
+func TestMediaNodes(t *testing.T) {
+	c := Default()
+	yml := "serve:\n  media_nodes:\n    - {address: local, weight: 1}\n    - {address: \"udp:10.0.0.5:22222\", weight: 3}\n    - {address: \"unix:/run/callrec/media.sock\"}\n"
+	if err := Decode([]byte(yml), &c); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Serve.MediaNodes) != 3 || c.Serve.MediaNodes[1].Weight != 3 || c.Serve.MediaNodes[2].Weight != 0 {
+		t.Errorf("media nodes %+v", c.Serve.MediaNodes)
+	}
+	for in, want := range map[string]MediaNode{
+		"udp:10.0.0.5:22222":   {Address: "udp:10.0.0.5:22222"},
+		"udp:10.0.0.5:22222=4": {Address: "udp:10.0.0.5:22222", Weight: 4},
+		"udp6:[::1]:22222=2":   {Address: "udp6:[::1]:22222", Weight: 2},
+		"local=2":              {Address: "local", Weight: 2},
+	} {
+		if got, err := ParseMediaNode(in); err != nil || got != want {
+			t.Errorf("ParseMediaNode(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"udp:10.0.0.5", "udp:10.0.0.5:22222=0", "udp:h:1=x", "unix:rel.sock", "tcp:1.2.3.4:5", ""} {
+		if _, err := ParseMediaNode(bad); err == nil {
+			t.Errorf("ParseMediaNode(%q) accepted", bad)
+		}
 	}
 }
