@@ -24,10 +24,10 @@ type migration struct {
 	sql     string
 }
 
-// loadMigrations returns the dialect's migrations in order.
-func loadMigrations(d Dialect) ([]migration, error) {
+// loadMigrations returns the dialect's migrations from fsys in order.
+func loadMigrations(fsys fs.FS, d Dialect) ([]migration, error) {
 	dir := "migrations/" + string(d)
-	ents, err := fs.ReadDir(migrations, dir)
+	ents, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("store: migrations: %w", err)
 	}
@@ -42,7 +42,7 @@ func loadMigrations(d Dialect) ([]migration, error) {
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("store: migration %s: name must be NNNN_name.sql", n)
 		}
-		b, err := fs.ReadFile(migrations, dir+"/"+n)
+		b, err := fs.ReadFile(fsys, dir+"/"+n)
 		if err != nil {
 			return nil, fmt.Errorf("store: migration %s: %w", n, err)
 		}
@@ -57,13 +57,21 @@ func loadMigrations(d Dialect) ([]migration, error) {
 	return ms, nil
 }
 
-// migrate applies every migration not yet recorded in schema_migrations,
-// all in one transaction, so a failed step leaves the schema as it was.
-// Concurrent Opens are serialised: on PostgreSQL by a transaction-scoped
-// advisory lock keyed by the current schema, on SQLite by BEGIN IMMEDIATE
-// (the DSN's _txlock), which takes the write lock up front.
-func (s *Store) migrate(ctx context.Context) error {
-	steps, err := loadMigrations(s.d.name)
+// migrate applies this package's migrations.
+func (s *Store) migrate(ctx context.Context) error { return s.Migrate(ctx, migrations) }
+
+// Migrate applies every migration of fsys (files
+// migrations/<dialect>/NNNN_name.sql) not yet recorded in
+// schema_migrations, all in one transaction, so a failed step leaves the
+// schema as it was. Packages keeping their own tables in this database
+// (the recordings catalogue) call it with their own embedded files;
+// version numbers are shared, so each package owns a range (this
+// package 1-999, the catalogue 1000-1999). Concurrent calls are
+// serialised: on PostgreSQL by a transaction-scoped advisory lock keyed
+// by the current schema, on SQLite by BEGIN IMMEDIATE (the DSN's
+// _txlock), which takes the write lock up front.
+func (s *Store) Migrate(ctx context.Context, fsys fs.FS) error {
+	steps, err := loadMigrations(fsys, s.d.name)
 	if err != nil {
 		return err
 	}

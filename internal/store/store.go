@@ -144,6 +144,11 @@ func (s *Store) Dialect() Dialect { return s.d.name }
 // not touch this package's tables.
 func (s *Store) DB() *sql.DB { return s.db }
 
+// Rebind returns query, written with ? placeholders (none inside string
+// literals), in the dialect's syntax: unchanged for SQLite, $1..$n for
+// PostgreSQL. Rewrites are cached.
+func (s *Store) Rebind(query string) string { return s.d.q(query) }
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {

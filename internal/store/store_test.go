@@ -2,88 +2,18 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
+
+	"github.com/callrec/callrec/internal/store/storetest"
 )
-
-// pgAdminDSNs are tried in order to reach the test PostgreSQL; the
-// CALLREC_TEST_POSTGRES environment variable replaces them.
-var pgAdminDSNs = []string{
-	"postgres://postgres@127.0.0.1:5432/test?sslmode=disable&connect_timeout=3",
-	"postgres://root@127.0.0.1:5432/test?sslmode=disable&connect_timeout=3",
-}
-
-var (
-	pgOnce  sync.Once
-	pgAdmin *sql.DB // nil when PostgreSQL is not reachable
-	pgBase  string
-	pgErr   error
-	schemaN atomic.Int64
-)
-
-// postgresAdmin returns a pool on the test database, or fails the test
-// under CI (CI=true) and skips it elsewhere when none answers.
-func postgresAdmin(t testing.TB) (*sql.DB, string) {
-	t.Helper()
-	pgOnce.Do(func() {
-		dsns := pgAdminDSNs
-		if v := os.Getenv("CALLREC_TEST_POSTGRES"); v != "" {
-			dsns = []string{v}
-		}
-		for _, dsn := range dsns {
-			db, err := sql.Open("pgx", dsn)
-			if err == nil {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				err = db.PingContext(ctx)
-				cancel()
-			}
-			if err == nil {
-				pgAdmin, pgBase = db, dsn
-				return
-			}
-			if db != nil {
-				db.Close()
-			}
-			pgErr = err
-		}
-	})
-	if pgAdmin == nil {
-		msg := fmt.Sprintf("postgresql at 127.0.0.1:5432 database test not reachable (%v); scripts/deps.sh starts one", pgErr)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return pgAdmin, pgBase
-}
 
 // backendDSN returns a DSN for an empty database of the named backend,
-// removed when the test ends: a file in t.TempDir() for SQLite, a schema
-// of its own (selected with search_path) for PostgreSQL.
+// removed when the test ends.
 func backendDSN(t testing.TB, backend Dialect) string {
 	t.Helper()
-	if backend == SQLite {
-		return "sqlite:" + filepath.Join(t.TempDir(), "store.db")
-	}
-	admin, base := postgresAdmin(t)
-	schema := fmt.Sprintf("store_test_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, schemaN.Add(1))
-	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return base + "&search_path=" + schema
+	return storetest.DSN(t, string(backend))
 }
 
 // openTest opens a fresh Store of the backend, closed when the test ends.
@@ -176,7 +106,7 @@ func TestMigrate(t *testing.T) {
 			if s.Dialect() != b {
 				t.Errorf("dialect %s, want %s", s.Dialect(), b)
 			}
-			steps, _ := loadMigrations(b)
+			steps, _ := loadMigrations(migrations, b)
 			v, err := s.SchemaVersion(ctx)
 			if err != nil || v != steps[len(steps)-1].version {
 				t.Errorf("schema version %d, %v; want %d", v, err, steps[len(steps)-1].version)
@@ -194,11 +124,11 @@ func TestMigrate(t *testing.T) {
 
 // TestMigrationsMatch keeps the two dialects' migration sets in step.
 func TestMigrationsMatch(t *testing.T) {
-	a, err := loadMigrations(SQLite)
+	a, err := loadMigrations(migrations, SQLite)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := loadMigrations(Postgres)
+	b, err := loadMigrations(migrations, Postgres)
 	if err != nil {
 		t.Fatal(err)
 	}
