@@ -37,9 +37,9 @@ func benchRecording(rng *rand.Rand, i, n int) *Recording {
 	first := firstNames[rng.IntN(len(firstNames))]
 	agent := rng.IntN(500)
 	r := &Recording{
-		Key:        fmt.Sprintf("bench/%d", i),
-		CallID:     fmt.Sprintf("%x-%d@pbx.example.com", rng.Uint64(), i),
-		FromTag:    "a", ToTag: "b",
+		Key:     fmt.Sprintf("bench/%d", i),
+		CallID:  fmt.Sprintf("%x-%d@pbx.example.com", rng.Uint64(), i),
+		FromTag: "a", ToTag: "b",
 		Caller:     fmt.Sprintf("sip:+44207%d@pstn.example.net", num),
 		CallerName: fmt.Sprintf("%s %d", first, num),
 		Callee:     fmt.Sprintf("sip:agent%d@cc.example.com", agent),
