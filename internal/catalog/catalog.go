@@ -263,6 +263,16 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`), r.ID, i, e.Type, e.At.Milliseconds(), e.Duration
 	return nil
 }
 
+// lastUpdate returns when a recording of node was last written, or the
+// zero time.
+func (c *Catalog) lastUpdate(ctx context.Context, node string) (time.Time, error) {
+	var v sql.NullInt64
+	if err := c.db.QueryRowContext(ctx, c.st.Rebind(`SELECT MAX(updated_at) FROM recordings WHERE node = ?`), node).Scan(&v); err != nil {
+		return time.Time{}, fmt.Errorf("catalog: last update: %w", err)
+	}
+	return fromMS(v.Int64), nil
+}
+
 // SetStatus changes the status (and reason) of recording id.
 func (c *Catalog) SetStatus(ctx context.Context, id int64, s Status, reason string) error {
 	if !validStatus(s) {

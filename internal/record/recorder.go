@@ -45,6 +45,12 @@ type Config struct {
 	Payloads map[uint8]codec.Format
 	// Logger receives recording events (never per packet). Nil: discard.
 	Logger *slog.Logger
+	// OnMeta, when set, is called with the path of a recording's sidecar
+	// each time the sidecar is written: when the recording starts, at
+	// each new part and when it ends. It runs on a recorder goroutine
+	// and must return at once (the catalogue's indexer queues the path
+	// without blocking).
+	OnMeta func(path string)
 }
 
 // Options are given for one call before or when its recording starts.

@@ -111,7 +111,7 @@ func newRecording(r *Recorder, info media.StreamInfo, o Options) (*Recording, er
 	if err := os.MkdirAll(filepath.Dir(rec.metaPath), 0o755); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	if err := writeMeta(rec.metaPath, &rec.meta); err != nil {
+	if err := rec.writeMeta(); err != nil {
 		return nil, err
 	}
 	r.log.Info("recording started", "call_id", info.CallID, "file", rec.base)
@@ -281,7 +281,18 @@ func (rec *Recording) openPart() error {
 	}
 	// The sidecar names the files before audio goes in, so that recovery
 	// finds them after a crash.
-	return writeMeta(rec.metaPath, &rec.meta)
+	return rec.writeMeta()
+}
+
+// writeMeta writes the sidecar and tells Config.OnMeta.
+func (rec *Recording) writeMeta() error {
+	if err := writeMeta(rec.metaPath, &rec.meta); err != nil {
+		return err
+	}
+	if f := rec.r.cfg.OnMeta; f != nil {
+		f(rec.metaPath)
+	}
+	return nil
 }
 
 // pull takes both legs' audio up to upTo and writes it.
@@ -508,7 +519,7 @@ func (rec *Recording) finish(now int64) {
 	for _, f := range rec.meta.Files {
 		rec.r.BytesWritten.Add(uint64(f.Bytes))
 	}
-	if err := writeMeta(rec.metaPath, &rec.meta); err != nil {
+	if err := rec.writeMeta(); err != nil {
 		rec.r.log.Warn("writing sidecar", "err", err)
 	}
 	rec.r.done(rec)

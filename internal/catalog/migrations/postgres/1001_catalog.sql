@@ -43,6 +43,7 @@ CREATE INDEX recordings_caller_user ON recordings (caller_user text_pattern_ops)
 CREATE INDEX recordings_callee_user ON recordings (callee_user text_pattern_ops);
 CREATE INDEX recordings_status ON recordings (status, started_at);
 CREATE INDEX recordings_duration ON recordings (duration_ms);
+CREATE INDEX recordings_node_updated ON recordings (node, updated_at);
 
 -- Substring search over the parties (names, URIs) with trigrams, when
 -- the pg_trgm extension can be had (it is trusted since PostgreSQL 13:

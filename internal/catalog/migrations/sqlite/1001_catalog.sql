@@ -43,6 +43,7 @@ CREATE INDEX recordings_caller_user ON recordings (caller_user, started_at);
 CREATE INDEX recordings_callee_user ON recordings (callee_user, started_at);
 CREATE INDEX recordings_status ON recordings (status, started_at);
 CREATE INDEX recordings_duration ON recordings (duration_ms);
+CREATE INDEX recordings_node_updated ON recordings (node, updated_at);
 
 -- Substring search over the parties (names, URIs) with trigrams.
 CREATE VIRTUAL TABLE recordings_fts USING fts5(parties, content='recordings', content_rowid='id', tokenize='trigram');
