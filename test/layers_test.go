@@ -51,6 +51,8 @@ func TestImportsPointOneWay(t *testing.T) {
 		{"internal/media", "internal/app"},
 		{"internal/rtpp", "internal/media"},
 		{"internal/record", "internal/app"},
+		{"internal/record", "internal/catalog"},
+		{"internal/store", "internal/catalog"},
 		{"internal/config", "internal/app"},
 	} {
 		if deps(t, mod+c.pkg)[mod+c.must] {

@@ -2,6 +2,8 @@ package test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/internal/app"
+	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/store"
@@ -161,6 +164,26 @@ func serveCall(t *testing.T, conf func(c *config.Config, uas string), setup func
 	// is silent.
 	if RMS(l) < 500 || RMS(r) < 500 {
 		t.Errorf("channel RMS %.0f / %.0f: want the tone in both", RMS(l), RMS(r))
+	}
+	// The catalogue has the call, complete, with the audio's checksum.
+	var row *catalog.Recording
+	for row == nil || row.Status != catalog.StatusComplete {
+		if p, err := n.Catalog.Search(ctx, catalog.Query{CallID: callID}); err == nil && len(p.Recordings) == 1 {
+			row = p.Recordings[0]
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("catalogue: no complete row for %s (last %+v)", callID, row)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	audio, err := os.ReadFile(filepath.Join(c.Serve.DataDir, "recordings", m.Files[0].Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(audio); row.Checksum != "sha256:"+hex.EncodeToString(sum[:]) || row.Size != int64(len(audio)) ||
+		row.Location != m.Files[0].Path || row.Caller != m.Caller || row.Duration < time.Second {
+		t.Errorf("catalogue row %+v for file of %d bytes", row, len(audio))
 	}
 	resp, err := http.Get("http://" + n.HTTP + "/metrics")
 	if err != nil {

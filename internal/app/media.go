@@ -40,10 +40,27 @@ type MediaNode struct {
 	wg      sync.WaitGroup
 }
 
+// MediaOption changes how StartMedia builds the node beyond its config.
+type MediaOption func(*mediaOptions)
+
+type mediaOptions struct {
+	onMeta func(path string)
+}
+
+// WithSidecarHook has the recorder call f with each sidecar it writes
+// (record.Config.OnMeta): callrec serve indexes recordings with it.
+func WithSidecarHook(f func(path string)) MediaOption {
+	return func(o *mediaOptions) { o.onMeta = f }
+}
+
 // StartMedia builds the media node from its config section and starts
 // serving. Every listener is bound before it returns, so a controller
 // may connect at once. Close stops it.
-func StartMedia(ctx context.Context, c config.Media, log *slog.Logger) (*MediaNode, error) {
+func StartMedia(ctx context.Context, c config.Media, log *slog.Logger, opts ...MediaOption) (*MediaNode, error) {
+	var o mediaOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	log = log.With("component", "media")
 	listen, err := netip.ParseAddr(c.Listen)
 	if err != nil {
@@ -65,7 +82,7 @@ func StartMedia(ctx context.Context, c config.Media, log *slog.Logger) (*MediaNo
 			}
 		}
 		rec, err = record.New(record.Config{Dir: c.RecordDir, Profiles: c.RecordProfiles, NameTemplate: c.RecordNames,
-			Payloads: dyn, Logger: log.With("component", "record")})
+			Payloads: dyn, Logger: log.With("component", "record"), OnMeta: o.onMeta})
 		if err != nil {
 			return nil, err
 		}

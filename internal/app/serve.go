@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/media"
 	"github.com/callrec/callrec/internal/proxy"
@@ -33,15 +35,21 @@ type Node struct {
 	Media *MediaNode
 	// Pool spreads calls over serve.media_nodes; nil when none are
 	// configured (calls go to Media directly).
-	Pool   *proxy.NodePool
-	Proxy  *proxy.Server
-	HTTP   string // bound address of the metrics/health listener
-	Config config.Config
+	Pool  *proxy.NodePool
+	Proxy *proxy.Server
+	// Catalog is the recordings catalogue, kept by Indexer from the
+	// in-process node's recordings directory (nil without one).
+	Catalog *catalog.Catalog
+	Indexer *catalog.Indexer
+	HTTP    string // bound address of the metrics/health listener
+	Config  config.Config
 
-	log    *slog.Logger
-	http   *http.Server
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	stopIndexer context.CancelFunc
+	ixDone      chan struct{}
+	log         *slog.Logger
+	http        *http.Server
+	cancel      context.CancelFunc
+	wg          sync.WaitGroup
 }
 
 // StartServe builds and starts everything from c, in order: database,
@@ -82,7 +90,18 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	}
 	m.Metrics = "" // served below, with the proxy's
 	if local {
-		if n.Media, err = StartMedia(ctx, m, log); err != nil {
+		// The catalogue indexes the in-process node's recordings as
+		// the recorder writes their sidecars.
+		if n.Catalog, err = catalog.Open(ctx, n.Store); err != nil {
+			return fail(err)
+		}
+		host, _ := os.Hostname()
+		n.Indexer = catalog.NewIndexer(n.Catalog, m.RecordDir, cmp.Or(host, "local"), log.With("component", "catalog"))
+		var ixCtx context.Context
+		ixCtx, n.stopIndexer = context.WithCancel(context.Background())
+		n.ixDone = make(chan struct{})
+		go func() { defer close(n.ixDone); n.Indexer.Run(ixCtx) }()
+		if n.Media, err = StartMedia(ctx, m, log, WithSidecarHook(n.Indexer.Notify)); err != nil {
 			return fail(err)
 		}
 	}
@@ -206,6 +225,11 @@ func (n *Node) Close(ctx context.Context) error {
 	var err error
 	if n.Media != nil {
 		err = n.Media.Close(ctx)
+	}
+	if n.stopIndexer != nil {
+		// After the recorder: its last sidecars are indexed.
+		n.stopIndexer()
+		<-n.ixDone
 	}
 	if n.Store != nil {
 		if cerr := n.Store.Close(); err == nil {

@@ -62,7 +62,10 @@ func (ix *Indexer) Notify(path string) {
 }
 
 // Run indexes until ctx ends: first a scan of the whole directory, then
-// the notified sidecars in batches, rescanning when dirty.
+// the notified sidecars in batches, rescanning when dirty. When ctx ends
+// it makes one last attempt, of up to 5 s, at what is queued (the final
+// states of recordings a shutdown finished); what that misses the next
+// start's scan finds.
 func (ix *Indexer) Run(ctx context.Context) {
 	ix.dirty.Store(true)
 	pending := map[string]bool{}
@@ -107,6 +110,7 @@ func (ix *Indexer) Run(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
+			ix.drain(pending)
 			return
 		case p := <-ix.queue:
 			pending[p] = true
@@ -125,6 +129,27 @@ func (ix *Indexer) Run(ctx context.Context) {
 			retry, retryC = nil, nil
 		case <-tick.C:
 		}
+	}
+}
+
+// drain puts what is queued, with a deadline of its own.
+func (ix *Indexer) drain(pending map[string]bool) {
+	for {
+		select {
+		case p := <-ix.queue:
+			pending[p] = true
+			continue
+		default:
+		}
+		break
+	}
+	if len(pending) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := ix.flush(ctx, pending); err != nil {
+		ix.log.Warn("catalogue: final write failed; the next start indexes these recordings", "err", err)
 	}
 }
 

@@ -1,8 +1,9 @@
 // Package store is the SIP proxy's database: the registrar's location
 // table, the routes table, digest users and trunk allow-lists, in SQLite
 // (the default, embedded) or PostgreSQL (when a DSN is configured), behind
-// the one type Store. The recordings catalogue of issue 6 shares the
-// database through Store.DB and keeps its own tables and migrations.
+// the one type Store. The recordings catalogue (internal/catalog) shares
+// the database through Store.DB and keeps its own tables, applied with
+// Store.Migrate as migrations 1000-1999.
 //
 // # Schema
 //
