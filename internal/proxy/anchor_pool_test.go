@@ -7,6 +7,8 @@ import (
 	"math"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,20 +23,26 @@ import (
 )
 
 // rtppNode is a real media node (media.Manager behind an rtpp.Server on
-// loopback UDP) whose control socket can be stopped and started again on
-// the same port, as a remote `callrec media` that dies and comes back.
+// loopback UDP or a UNIX socket) whose control socket can be stopped and
+// started again at the same address, as a remote `callrec media` that
+// dies and comes back.
 type rtppNode struct {
 	t      *testing.T
 	m      *media.Manager
 	min    int
+	spec   string // "udp:127.0.0.1:PORT" or "unix:/path"
 	addr   string
 	cancel context.CancelFunc
 	done   chan struct{}
 	srv    *rtpp.Server
 	pc     net.PacketConn
+	ln     net.Listener
 }
 
-func startRTPPNode(t *testing.T) *rtppNode {
+func startRTPPNode(t *testing.T) *rtppNode { return startRTPPNodeOn(t, "udp") }
+
+// startRTPPNodeOn starts a node controlled over network "udp" or "unix".
+func startRTPPNodeOn(t *testing.T, network string) *rtppNode {
 	t.Helper()
 	min := nettest.FreeUDPRange(t, "127.0.0.1", 256)
 	m, err := media.New(media.Config{Listen: netip.MustParseAddr("127.0.0.1"), PortMin: min, PortMax: min + 255, Workers: 1})
@@ -42,8 +50,22 @@ func startRTPPNode(t *testing.T) *rtppNode {
 		t.Fatal(err)
 	}
 	n := &rtppNode{t: t, m: m, min: min, addr: "127.0.0.1:0"}
+	if network == "unix" {
+		// Short path: t.TempDir() may exceed sun_path's 108 bytes.
+		dir, err := os.MkdirTemp("", "crpool")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		n.addr = filepath.Join(dir, "ctl.sock")
+	}
 	n.start()
-	n.addr = n.pc.LocalAddr().String()
+	if n.pc != nil {
+		n.addr = n.pc.LocalAddr().String()
+		n.spec = "udp:" + n.addr
+	} else {
+		n.spec = "unix:" + n.addr
+	}
 	t.Cleanup(func() {
 		n.stop()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -55,25 +77,40 @@ func startRTPPNode(t *testing.T) *rtppNode {
 
 func (n *rtppNode) start() {
 	n.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	n.cancel, n.done = cancel, make(chan struct{})
+	n.srv = &rtpp.Server{Handler: &media.Control{M: n.m}}
+	if strings.HasPrefix(n.addr, "/") {
+		ln, err := net.Listen("unix", n.addr)
+		if err != nil {
+			n.t.Fatal(err)
+		}
+		n.ln = ln
+		go func() { defer close(n.done); n.srv.Serve(ctx, ln) }()
+		return
+	}
 	pc, err := net.ListenPacket("udp", n.addr)
 	if err != nil {
 		n.t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	n.pc, n.cancel, n.done = pc, cancel, make(chan struct{})
-	n.srv = &rtpp.Server{Handler: &media.Control{M: n.m}}
+	n.pc = pc
 	go func() { defer close(n.done); n.srv.ServePacket(ctx, pc) }()
 }
 
 func (n *rtppNode) stop() {
-	if n.pc == nil {
+	if n.done == nil {
 		return
 	}
 	n.cancel()
 	n.srv.Close()
-	n.pc.Close()
+	if n.pc != nil {
+		n.pc.Close()
+	}
+	if n.ln != nil {
+		n.ln.Close()
+	}
 	<-n.done
-	n.pc = nil
+	n.done = nil
 }
 
 func (n *rtppNode) calls() int { return n.m.Info().Calls }
@@ -82,13 +119,24 @@ func (n *rtppNode) calls() int { return n.m.Info().Calls }
 // checking health every 50 ms, and runs it until the test ends.
 func newPool(t *testing.T, nodes []*rtppNode, weights []int) *NodePool {
 	t.Helper()
-	var pn []PoolNode
+	specs := make([]string, len(nodes))
 	for i, n := range nodes {
-		a, err := DialRTPPNode("udp:"+n.addr, 2, time.Second, 2)
+		specs[i] = n.spec
+	}
+	return newPoolSpecs(t, specs, weights, time.Second)
+}
+
+// newPoolSpecs is newPool over control specs, with timeout per command
+// attempt.
+func newPoolSpecs(t *testing.T, specs []string, weights []int, timeout time.Duration) *NodePool {
+	t.Helper()
+	var pn []PoolNode
+	for i, spec := range specs {
+		a, err := DialRTPPNode(spec, 2, timeout, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		pn = append(pn, PoolNode{Name: "udp:" + n.addr, Weight: weights[i], Anchor: a, Ping: a.Ping})
+		pn = append(pn, PoolNode{Name: spec, Weight: weights[i], Anchor: a, Ping: a.Ping})
 	}
 	p, err := NewNodePool(PoolConfig{Nodes: pn, CheckInterval: 50 * time.Millisecond, CheckTimeout: 500 * time.Millisecond})
 	if err != nil {
@@ -220,7 +268,13 @@ func nodeIndex(p *NodePool, name string) int {
 // when it is restarted the health check brings it back, and a call that
 // failed over stays on the node it was placed on.
 func TestNodePoolFailover(t *testing.T) {
-	a, b := startRTPPNode(t), startRTPPNode(t)
+	for _, network := range []string{"udp", "unix"} {
+		t.Run(network, func(t *testing.T) { testNodePoolFailover(t, network) })
+	}
+}
+
+func testNodePoolFailover(t *testing.T, network string) {
+	a, b := startRTPPNodeOn(t, network), startRTPPNodeOn(t, network)
 	p := newPool(t, []*rtppNode{a, b}, []int{1, 1})
 	ctx := context.Background()
 	nameA, nameB := p.Nodes()[0].Name, p.Nodes()[1].Name
@@ -278,6 +332,36 @@ func TestNodePoolFailover(t *testing.T) {
 	}
 	if err := p.Delete(ctx, held, "ft", "tt"); err != nil {
 		t.Errorf("delete of the held call: %v", err)
+	}
+}
+
+// TestNodePoolHungNode: a node that takes commands but never answers
+// (a hung process, a lost network) costs a new call one timeout, then is
+// marked down; the call and the ones after it go to the other node.
+func TestNodePoolHungNode(t *testing.T) {
+	hung, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hung.Close()
+	b := startRTPPNode(t)
+	p := newPoolSpecs(t, []string{"udp:" + hung.LocalAddr().String(), b.spec}, []int{1, 1}, 200*time.Millisecond)
+	ctx := context.Background()
+	for i := range 5 {
+		id := callPreferring(t, p, fmt.Sprintf("hung%d", i), p.Nodes()[0].Name)
+		start := time.Now()
+		if _, err := p.Offer(ctx, id, "ft", "", []byte(poolOffer)); err != nil || p.NodeOf(id) != b.spec {
+			t.Fatalf("call %d: node %q, %v", i, p.NodeOf(id), err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("call %d took %v to fail over", i, d)
+		}
+	}
+	if st := p.Nodes()[0]; st.Up || st.Failures == 0 || st.Calls != 0 {
+		t.Errorf("hung node %+v: want down, failures counted, no calls", st)
+	}
+	if b.calls() != 5 {
+		t.Errorf("B holds %d calls, want 5", b.calls())
 	}
 }
 

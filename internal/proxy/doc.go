@@ -31,6 +31,15 @@
 // through unanchored and the failure is counted (fail-open, default) or it
 // is refused with 503 (Config.FailClosed).
 //
+// Anchors: ManagerAnchor drives the in-process media node, RTPPAnchor and
+// RTPPNode a remote one over the rtpproxy protocol, and NodePool
+// (anchor_pool.go) spreads calls over several of them by weight and
+// Call-ID hash, keeps each call on its node, health-checks the nodes and
+// fails new calls over to the next live node; when none answers it
+// returns ErrNoMediaNode, which the proxy treats like any anchor failure
+// (fail-open or 503) while the pool counts it and raises a rate-limited
+// alarm.
+//
 // # Goroutines and state
 //
 // sipgo runs one reader goroutine per UDP socket and per TCP connection
@@ -43,7 +52,10 @@
 // branch's final response or its Timer B, and keeps draining after the
 // handler has moved on (a won fork, Timer C) so that sipgo's state machine
 // can ACK and finish. Each CANCEL sent has a goroutine until its answer.
-// Serve runs the sockets' readers and a sweeper; Close stops them.
+// Serve runs the sockets' readers and a sweeper; Close stops them. A
+// NodePool's Run is the caller's goroutine: it checks the nodes each
+// interval, one short-lived goroutine per node per round, and returns when
+// its ctx ends.
 //
 // Transactions live in sipgo (one map entry per transaction, the parsed
 // request and last response, its timers): a server INVITE transaction
