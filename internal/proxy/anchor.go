@@ -115,6 +115,12 @@ func (a ManagerAnchor) Delete(_ context.Context, callID, fromTag, toTag string) 
 	return nil
 }
 
+// Has implements Locator with Manager.Query (first media stream).
+func (a ManagerAnchor) Has(_ context.Context, callID, fromTag, toTag string) (bool, error) {
+	_, err := a.M.Query(callID, fromTag, toTag, 1)
+	return err == nil, nil
+}
+
 // Record implements Recorder with Manager.Record.
 func (a ManagerAnchor) Record(_ context.Context, callID, fromTag, toTag string) error {
 	return a.M.Record(callID, fromTag, toTag)

@@ -64,6 +64,9 @@ type PoolConfig struct {
 //   - The choice is remembered per Call-ID from the first successful
 //     offer until Delete, so re-INVITE, UPDATE, answers, R and BYE reach
 //     the node that holds the call even after weights or health change.
+//     An in-dialog offer, answer or delete of a call the pool did not
+//     place (the proxy restarted) asks the live nodes with Q (Locator)
+//     before falling back to the hash.
 //   - A node that times out or fails at the transport level is marked
 //     down at once and skipped; Run's health checks (V) mark it up again
 //     when it answers. A new call whose node fails is offered to the
@@ -202,19 +205,56 @@ func (p *NodePool) pinned(callID string) *poolNode {
 }
 
 // callNode is the node for an existing call's signalling: its pinned
-// node, else the one the hash prefers (a call anchored before this
-// process started, with the same nodes and weights).
-func (p *NodePool) callNode(callID string) *poolNode {
+// node, else the live node that has the call's streams (a call anchored
+// before this process started, see locate), else the one the hash
+// prefers.
+func (p *NodePool) callNode(ctx context.Context, callID, fromTag, toTag string) *poolNode {
 	if n := p.pinned(callID); n != nil {
+		return n
+	}
+	if n := p.locate(ctx, callID, fromTag, toTag); n != nil {
 		return n
 	}
 	return p.nodes[p.pick(hashString(callID), 0, false)]
 }
 
+// Locator is implemented by anchors that can tell whether the node has a
+// call's streams (rtpproxy Q), so that a NodePool finds calls it did not
+// place: those of an earlier process, whose re-INVITE or BYE arrives
+// after a restart.
+type Locator interface {
+	Has(ctx context.Context, callID, fromTag, toTag string) (bool, error)
+}
+
+// locate asks the live nodes, best hash score first, whether they have
+// the call, and pins it to the first that does. Only in-dialog requests
+// of calls the pool does not know pay for it.
+func (p *NodePool) locate(ctx context.Context, callID, fromTag, toTag string) *poolNode {
+	h := hashString(callID)
+	var tried uint64
+	for i := p.pick(h, tried, true); i >= 0; i = p.pick(h, tried, true) {
+		tried |= 1 << i
+		n := p.nodes[i]
+		l, ok := n.Anchor.(Locator)
+		if !ok {
+			continue
+		}
+		if has, err := l.Has(ctx, callID, fromTag, toTag); err == nil && has {
+			p.pinTo(callID, i)
+			return p.pinned(callID)
+		}
+	}
+	return nil
+}
+
 // Offer implements Anchor. A call already placed goes to its node; a new
 // call to the best live node, then the next ones while they fail.
 func (p *NodePool) Offer(ctx context.Context, callID, fromTag, toTag string, body []byte) ([]byte, error) {
-	if n := p.pinned(callID); n != nil {
+	n := p.pinned(callID)
+	if n == nil && toTag != "" {
+		n = p.locate(ctx, callID, fromTag, toTag) // a re-INVITE after a restart
+	}
+	if n != nil {
 		if !n.up.Load() {
 			n.failures.Add(1)
 			return nil, fmt.Errorf("%w: %s holds call %s", ErrNodeDown, n.Name, callID)
@@ -259,7 +299,7 @@ func (p *NodePool) Offer(ctx context.Context, callID, fromTag, toTag string, bod
 
 // Answer implements Anchor on the call's node.
 func (p *NodePool) Answer(ctx context.Context, callID, fromTag, toTag string, body []byte) ([]byte, error) {
-	n := p.callNode(callID)
+	n := p.callNode(ctx, callID, fromTag, toTag)
 	if !n.up.Load() {
 		n.failures.Add(1)
 		return nil, fmt.Errorf("%w: %s holds call %s", ErrNodeDown, n.Name, callID)
@@ -274,7 +314,7 @@ func (p *NodePool) Answer(ctx context.Context, callID, fromTag, toTag string, bo
 // Delete implements Anchor on the call's node and forgets the call. A
 // node that is down is not asked (its sessions time out there).
 func (p *NodePool) Delete(ctx context.Context, callID, fromTag, toTag string) error {
-	n := p.callNode(callID)
+	n := p.callNode(ctx, callID, fromTag, toTag)
 	p.unpin(callID)
 	if !n.up.Load() {
 		return fmt.Errorf("%w: %s holds call %s", ErrNodeDown, n.Name, callID)
@@ -288,7 +328,7 @@ func (p *NodePool) Delete(ctx context.Context, callID, fromTag, toTag string) er
 
 // Record implements Recorder on the call's node, when its Anchor records.
 func (p *NodePool) Record(ctx context.Context, callID, fromTag, toTag string) error {
-	n := p.callNode(callID)
+	n := p.callNode(ctx, callID, fromTag, toTag)
 	r, ok := n.Anchor.(Recorder)
 	if !ok {
 		return fmt.Errorf("proxy: media node %s cannot record", n.Name)

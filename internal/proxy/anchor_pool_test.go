@@ -445,3 +445,35 @@ func TestNodePoolAnchoredCall(t *testing.T) {
 		time.Sleep(10 * time.Millisecond) // the delete runs after the 486 is relayed
 	}
 }
+
+// TestNodePoolLocate: a pool that did not place a call (the proxy
+// restarted) finds it by asking the nodes (Q), so the re-INVITE and BYE
+// of a call that had failed over reach the node holding it, not the one
+// its hash prefers.
+func TestNodePoolLocate(t *testing.T) {
+	a, b := startRTPPNode(t), startRTPPNode(t)
+	ctx := context.Background()
+	first := newPool(t, []*rtppNode{a, b}, []int{1, 1})
+	id := callPreferring(t, first, "restart", a.spec)
+	a.stop()
+	if _, err := first.Offer(ctx, id, "ft", "", []byte(poolOffer)); err != nil || first.NodeOf(id) != b.spec {
+		t.Fatalf("call placed on %q, %v; want B", first.NodeOf(id), err)
+	}
+	if _, err := first.Answer(ctx, id, "ft", "tt", []byte(poolOffer)); err != nil {
+		t.Fatal(err)
+	}
+	a.start()
+
+	second := newPool(t, []*rtppNode{a, b}, []int{1, 1})
+	// The callee's re-INVITE: tags swapped.
+	if _, err := second.Offer(ctx, id, "tt", "ft", []byte(poolOffer)); err != nil || second.NodeOf(id) != b.spec {
+		t.Fatalf("re-INVITE after restart on %q, %v; want B", second.NodeOf(id), err)
+	}
+	if a.calls() != 0 || b.calls() != 1 {
+		t.Errorf("A holds %d, B %d calls: the re-INVITE created a session on A", a.calls(), b.calls())
+	}
+	third := newPool(t, []*rtppNode{a, b}, []int{1, 1})
+	if err := third.Delete(ctx, id, "ft", "tt"); err != nil || b.calls() != 0 {
+		t.Errorf("BYE after restart: %v, B holds %d calls", err, b.calls())
+	}
+}

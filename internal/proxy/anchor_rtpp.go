@@ -179,6 +179,22 @@ func (n *RTPPNode) Record(ctx context.Context, callID, fromTag, toTag string) er
 	return n.with(ctx, func(a RTPPAnchor) error { return a.Record(ctx, callID, fromTag, toTag) })
 }
 
+// Has implements Locator with Q: false when the node answers an error
+// (no such session).
+func (n *RTPPNode) Has(ctx context.Context, callID, fromTag, toTag string) (bool, error) {
+	cmd := "Q " + callID + " " + fromTag
+	if toTag != "" {
+		cmd += " " + toTag
+	}
+	var reply string
+	err := n.with(ctx, func(a RTPPAnchor) (err error) { reply, err = a.Client.Do(ctx, cmd); return err })
+	var re *rtpp.Error
+	if errors.As(err, &re) {
+		return false, nil
+	}
+	return err == nil && reply != "", err
+}
+
 // Ping asks the node for its protocol version (V), as Kamailio does
 // before it uses an rtpproxy; any number is fine.
 func (n *RTPPNode) Ping(ctx context.Context) error {
