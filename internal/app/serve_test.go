@@ -1,0 +1,68 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/internal/config"
+	"github.com/callrec/callrec/internal/nettest"
+)
+
+func startServe(t *testing.T, nodes []config.MediaNode) *Node {
+	t.Helper()
+	c := config.Default()
+	c.Serve.DataDir = t.TempDir()
+	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", nettest.FreeUDPPort(t, "127.0.0.1"))
+	c.Serve.HTTPListen = "127.0.0.1:0"
+	c.Serve.MediaNodes = nodes
+	c.Media.PortMin, c.Media.PortMax = freePorts(t, 64)
+	n, err := StartServe(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		n.Close(ctx)
+	})
+	return n
+}
+
+// TestServeMediaNodes: without media_nodes the proxy anchors on the
+// in-process node alone (no pool); with "local" and a remote node both
+// take calls, each the calls its hash gives it.
+func TestServeMediaNodes(t *testing.T) {
+	if n := startServe(t, nil); n.Pool != nil || n.Media == nil {
+		t.Fatalf("no media_nodes: pool %v, in-process node %v", n.Pool, n.Media)
+	}
+	remote := startNode(t, func(m *config.Media) { m.PortMin, m.PortMax = freePorts(t, 64) })
+	n := startServe(t, []config.MediaNode{{Address: "local"}, {Address: remote.Addrs[0], Weight: 2}})
+	if n.Pool == nil || n.Media == nil {
+		t.Fatalf("local + remote: pool %v, in-process node %v", n.Pool, n.Media)
+	}
+	st := n.Pool.Nodes()
+	if len(st) != 2 || st[0].Name != "local" || st[0].Weight != 1 || st[1].Name != remote.Addrs[0] || st[1].Weight != 2 {
+		t.Fatalf("pool nodes %+v", st)
+	}
+	sdp := "v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+	ctx := context.Background()
+	for i := range 30 {
+		id := fmt.Sprintf("serve-%d", i)
+		if _, err := n.Pool.Offer(ctx, id, "ft", "", []byte(sdp)); err != nil {
+			t.Fatal(err)
+		}
+		local := n.Pool.NodeOf(id) == "local"
+		_, lerr := n.Media.Manager.Query(id, "ft", "", 1)
+		_, rerr := remote.Manager.Query(id, "ft", "", 1)
+		if local != (lerr == nil) || local == (rerr == nil) {
+			t.Errorf("%s on %q: in-process node has it: %v, remote: %v", id, n.Pool.NodeOf(id), lerr == nil, rerr == nil)
+		}
+	}
+	if st := n.Pool.Nodes(); st[0].Offers == 0 || st[1].Offers == 0 {
+		t.Errorf("30 calls did not reach both nodes: %+v", st)
+	}
+}
