@@ -44,6 +44,23 @@ func TestServeRecordsSippCall(t *testing.T) {
 	t.Run("registered-user", func(t *testing.T) {
 		serveCall(t, nil, func(t *testing.T, n *app.Node, uas string) { register(t, n.Config.Serve.SIPListen, "uas", uas) })
 	})
+	// Recording policy: nothing is recorded by default, but a rule
+	// matching this caller and callee records it with its profile
+	// (16 kHz) and labels, which reach the recording's sidecar.
+	t.Run("policy-rule", func(t *testing.T) {
+		m := serveCall(t, func(c *config.Config, uas string) {
+			c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}}
+			c.Serve.Record = "none"
+			c.Serve.Recording.Rules = []config.RecordingRule{
+				{Caller: "nobody", Record: new(bool)},
+				{Caller: "uac", Callee: `/^sip:uas@127\.0\.0\.1:/`, Profile: "wide", Labels: map[string]string{"team": "support", "site": "lab"}},
+			}
+			c.Media.RecordProfiles = map[string]record.Profile{"wide": {SampleRate: 16000}}
+		}, nil)
+		if m.Profile != "wide" || m.Format.SampleRate != 16000 || m.Labels["team"] != "support" || m.Labels["site"] != "lab" {
+			t.Errorf("sidecar profile %q rate %d labels %v: want the rule's", m.Profile, m.Format.SampleRate, m.Labels)
+		}
+	})
 }
 
 // register sends a REGISTER for user at the proxy with contact as its
@@ -77,7 +94,7 @@ func register(t *testing.T, proxyAddr, user, contact string) {
 	}
 }
 
-func serveCall(t *testing.T, conf func(c *config.Config, uas string), setup func(t *testing.T, n *app.Node, uas string)) {
+func serveCall(t *testing.T, conf func(c *config.Config, uas string), setup func(t *testing.T, n *app.Node, uas string)) *record.Meta {
 	realtime <- struct{}{}
 	defer func() { <-realtime }()
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
@@ -194,4 +211,5 @@ func serveCall(t *testing.T, conf func(c *config.Config, uas string), setup func
 	if !strings.Contains(string(b), `callrec_recordings_total{status="complete"} 1`) {
 		t.Errorf("/metrics does not count the recording")
 	}
+	return m
 }

@@ -25,7 +25,9 @@ static routes), the media node every call's RTP is anchored on, the
 recorder and the database (SQLite in --data-dir unless --database names
 PostgreSQL), with no configuration needed. Phones register to and call
 through --sip-listen (and --sip-tls-listen for SIP over TLS); recordings
-land in DATA-DIR/recordings.
+land in DATA-DIR/recordings. The HTTP listener also serves the calls API:
+GET /api/calls, POST and DELETE /api/calls/CALL-ID/record (see callrec
+calls --help).
 Flags override the config file; the config file overrides defaults.
 
 With --media-node (or serve.media_nodes) calls are anchored on remote
@@ -54,7 +56,8 @@ flags:
 	rtpListen := fs.String("rtp-listen", def.Media.Listen, "address RTP sockets bind to and SDP advertises")
 	portMin := fs.Int("port-min", def.Media.PortMin, "lowest RTP port")
 	portMax := fs.Int("port-max", def.Media.PortMax, "highest RTP/RTCP port")
-	rec := fs.String("record", def.Serve.Record, "which anchored calls to record: all or none")
+	rec := fs.String("record", def.Serve.Record, "calls no recording rule matches: all, none or on_demand (serve.recording.default)")
+	anchor := fs.String("anchor", def.Serve.Anchor, "always, or on_record: anchor only calls being recorded (re-INVITEs when recording starts mid-call)")
 	logLevel := fs.String("log-level", "", "debug, info, warn or error")
 	var nodes listFlag
 	fs.Var(&nodes, "media-node", "remote media node, repeatable: udp:HOST:PORT, udp6:[ADDR]:PORT or unix:/path, with =WEIGHT (default 1); local is the in-process node (default: local only)")
@@ -96,7 +99,9 @@ flags:
 		case "port-max":
 			cfg.Media.PortMax = *portMax
 		case "record":
-			cfg.Serve.Record = *rec
+			cfg.Serve.Recording.Default = *rec
+		case "anchor":
+			cfg.Serve.Anchor = *anchor
 		case "log-level":
 			cfg.Log.Level = *logLevel
 		case "fail-closed":

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/callrec/callrec/internal/api"
 	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/media"
@@ -107,7 +108,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	}
 	var anchor proxy.Anchor
 	if len(s.MediaNodes) == 0 {
-		anchor = proxy.ManagerAnchor{M: n.Media.Manager}
+		anchor = n.localAnchor()
 	} else {
 		if n.Pool, err = n.startPool(ctx, s); err != nil {
 			return fail(err)
@@ -125,24 +126,9 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	if err != nil {
 		return fail(err)
 	}
-	var policy proxy.RecordingPolicy
-	if s.Record == "all" {
-		var rec *record.Recorder
-		if n.Media != nil {
-			rec = n.Media.Recorder
-		}
-		pool := n.Pool
-		policy = func(_ context.Context, call proxy.Call) bool {
-			if !call.Anchored {
-				return false
-			}
-			// rtpproxy's R carries no parties: only the in-process
-			// recorder learns them.
-			if rec != nil && (pool == nil || pool.NodeOf(call.CallID) == "local") {
-				_ = rec.Prepare(call.CallID, record.Options{Caller: call.Caller, Callee: call.Callee})
-			}
-			return true
-		}
+	policy, err := recordingPolicy(s)
+	if err != nil {
+		return fail(err)
 	}
 	tlsServer, tlsClient, err := serveTLS(s)
 	if err != nil {
@@ -153,8 +139,8 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		TLS: s.SIPTLSListen, TLSConfig: tlsServer, ClientTLSConfig: tlsClient,
 		InviteTimeout: s.InviteTimeout.Std(),
 		Router:        proxy.Chain{proxy.LocationRouter{Locations: locs}, routes, sr},
-		Locations:     locs, Anchor: anchor,
-		FailClosed: s.FailClosed, Recording: policy, Logger: log.With("component", "proxy"),
+		Locations:     locs, Anchor: anchor, AnchorOnRecord: s.Anchor == "on_record",
+		FailClosed: s.FailClosed, Recording: policy.RecordingPolicy(), Logger: log.With("component", "proxy"),
 	})
 	if err != nil {
 		return fail(err)
@@ -181,6 +167,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	api.Mount(mux, n.Proxy, log.With("component", "api"))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -204,8 +191,37 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 			log.Error("http stopped", "err", err)
 		}
 	}()
-	log.Info("callrec ready", "sip", s.SIPListen, "sip_tls", s.SIPTLSListen, "http", n.HTTP, "data", s.DataDir, "record", s.Record, "media_nodes", len(s.MediaNodes))
+	log.Info("callrec ready", "sip", s.SIPListen, "sip_tls", s.SIPTLSListen, "http", n.HTTP, "data", s.DataDir, "record", s.PolicyDefault(), "anchor", s.Anchor, "media_nodes", len(s.MediaNodes))
 	return n, nil
+}
+
+// localAnchor is the in-process media node as an Anchor whose
+// recordings learn the call's parties, profile and labels (rtpproxy's R,
+// used for remote nodes, carries none of them).
+func (n *Node) localAnchor() proxy.ManagerAnchor {
+	a := proxy.ManagerAnchor{M: n.Media.Manager}
+	if rec := n.Media.Recorder; rec != nil {
+		a.Prepare = func(c proxy.Call, d proxy.Decision) error {
+			return rec.Prepare(c.CallID, record.Options{Caller: c.Caller, Callee: c.Callee, Profile: d.Profile, Labels: d.Labels})
+		}
+	}
+	return a
+}
+
+// recordingPolicy builds the proxy's policy from serve.recording (and
+// serve.record, its shorthand).
+func recordingPolicy(s config.Serve) (*proxy.Policy, error) {
+	rules := make([]proxy.Rule, len(s.Recording.Rules))
+	for i, r := range s.Recording.Rules {
+		rules[i] = proxy.Rule{Caller: r.Caller, Callee: r.Callee, Percent: 100, Record: true, Profile: r.Profile, Labels: r.Labels}
+		if r.Percent != nil {
+			rules[i].Percent = *r.Percent
+		}
+		if r.Record != nil {
+			rules[i].Record = *r.Record
+		}
+	}
+	return proxy.NewPolicy(s.PolicyDefault(), rules)
 }
 
 // Close stops the HTTP listener and the proxy (no new calls), then the
@@ -253,7 +269,7 @@ func (n *Node) startPool(ctx context.Context, s config.Serve) (*proxy.NodePool, 
 	for _, mn := range s.MediaNodes {
 		w := max(mn.Weight, 1)
 		if mn.Address == "local" {
-			nodes = append(nodes, proxy.PoolNode{Name: "local", Weight: w, Anchor: proxy.ManagerAnchor{M: n.Media.Manager}})
+			nodes = append(nodes, proxy.PoolNode{Name: "local", Weight: w, Anchor: n.localAnchor()})
 			continue
 		}
 		// Four clients: commands to one node run four at a time.

@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -43,8 +45,17 @@ type Serve struct {
 	// Database is a DSN: "" (SQLite in DataDir), "sqlite:/path" or
 	// "postgres://...".
 	Database string `yaml:"database"`
-	// Record is all (default) or none: which anchored calls are recorded.
+	// Record is all (default) or none: a shorthand for recording.default
+	// when that is not set.
 	Record string `yaml:"record"`
+	// Recording is the recording policy: rules tried in order (the first
+	// match decides) and a default. Zero value: serve.record's.
+	Recording Recording `yaml:"recording"`
+	// Anchor is always (default: every call's media goes through the
+	// node) or on_record (calls the policy does not record at their
+	// answer stay unanchored, and are moved through the node with
+	// re-INVITEs when a recording is requested).
+	Anchor string `yaml:"anchor"`
 	// FailClosed answers 503 when no media node answers, instead of
 	// letting the call through unanchored and unrecorded (the default).
 	FailClosed bool `yaml:"fail_closed"`
@@ -129,6 +140,46 @@ func (n MediaNode) validate() error {
 		return fmt.Errorf("config: media node %q: negative weight %d", n.Address, n.Weight)
 	}
 	return nil
+}
+
+// Recording is serve's recording policy.
+type Recording struct {
+	// Default applies to calls no rule matches: all, none (never, not
+	// even on demand) or on_demand (only when asked through the API or
+	// `callrec calls record`). Zero value: serve.record.
+	Default string `yaml:"default"`
+	// Rules are tried in order; the first whose caller and callee
+	// patterns both match decides.
+	Rules []RecordingRule `yaml:"rules"`
+}
+
+// RecordingRule is one rule of the recording policy.
+type RecordingRule struct {
+	// Caller and Callee match the From and To URIs: "" or "*" any;
+	// "/RE/" a regular expression on sip:user@host; else a glob (* ? [])
+	// on the user part, or on user@host when it holds an @.
+	Caller string `yaml:"caller"`
+	Callee string `yaml:"callee"`
+	// Percent of the matching calls are recorded, chosen by a hash of
+	// the Call-ID (the others may still be recorded on demand). Zero
+	// value (absent): 100.
+	Percent *float64 `yaml:"percent"`
+	// Record false excludes the matching calls from recording, on demand
+	// included. Zero value (absent): true.
+	Record *bool `yaml:"record"`
+	// Profile names one of media.record_profiles. Zero value: default.
+	Profile string `yaml:"profile"`
+	// Labels are stored in the recording's sidecar.
+	Labels map[string]string `yaml:"labels"`
+}
+
+// PolicyDefault is the recording policy's default: Recording.Default,
+// else Record.
+func (s *Serve) PolicyDefault() string {
+	if s.Recording.Default != "" {
+		return s.Recording.Default
+	}
+	return s.Record
 }
 
 // Route is a static route: calls whose Request-URI user starts with
@@ -230,7 +281,7 @@ func Default() Config {
 	return Config{
 		Log: Log{Level: "info", Format: "text"},
 		Serve: Serve{DataDir: "callrec-data", SIPListen: "127.0.0.1:5060", HTTPListen: "127.0.0.1:8080", Record: "all",
-			InviteTimeout: Duration(181 * time.Second), MediaCheckInterval: Duration(2 * time.Second), MediaTimeout: Duration(time.Second)},
+			InviteTimeout: Duration(181 * time.Second), MediaCheckInterval: Duration(2 * time.Second), MediaTimeout: Duration(time.Second), Anchor: "always"},
 		Media: Media{
 			Control:       []string{"unix:" + defaultSocket()},
 			Listen:        "127.0.0.1",
@@ -301,6 +352,11 @@ func (c *Config) Validate() error {
 	if err := c.Serve.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	for i, r := range c.Serve.Recording.Rules {
+		if _, ok := c.Media.RecordProfiles[r.Profile]; r.Profile != "" && r.Profile != "default" && !ok {
+			errs = append(errs, fmt.Errorf("config: serve.recording.rules[%d].profile %q: not in media.record_profiles", i, r.Profile))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -314,6 +370,24 @@ func (s *Serve) Validate() error {
 	}
 	if s.Record != "all" && s.Record != "none" {
 		errs = append(errs, fmt.Errorf("config: serve.record %q: want all or none", s.Record))
+	}
+	switch s.Recording.Default {
+	case "", "all", "none", "on_demand":
+	default:
+		errs = append(errs, fmt.Errorf("config: serve.recording.default %q: want all, none or on_demand", s.Recording.Default))
+	}
+	for i, r := range s.Recording.Rules {
+		if r.Percent != nil && (*r.Percent < 0 || *r.Percent > 100) {
+			errs = append(errs, fmt.Errorf("config: serve.recording.rules[%d].percent %v: want 0-100", i, *r.Percent))
+		}
+		for name, p := range map[string]string{"caller": r.Caller, "callee": r.Callee} {
+			if err := checkPattern(p); err != nil {
+				errs = append(errs, fmt.Errorf("config: serve.recording.rules[%d].%s %q: %w", i, name, p, err))
+			}
+		}
+	}
+	if s.Anchor != "always" && s.Anchor != "on_record" {
+		errs = append(errs, fmt.Errorf("config: serve.anchor %q: want always or on_record", s.Anchor))
 	}
 	if s.DataDir == "" {
 		errs = append(errs, errors.New("config: serve.data_dir is empty"))
@@ -349,6 +423,17 @@ func (s *Serve) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkPattern checks a recording rule pattern as the proxy will
+// compile it: "/RE/" a regular expression, else a glob.
+func checkPattern(p string) error {
+	if len(p) >= 2 && strings.HasPrefix(p, "/") && strings.HasSuffix(p, "/") {
+		_, err := regexp.Compile(p[1 : len(p)-1])
+		return err
+	}
+	_, err := path.Match(p, "")
+	return err
 }
 
 // Validate checks the media section.

@@ -88,7 +88,13 @@ func TestValidateRejects(t *testing.T) {
 		"node twice": func(c *Config) {
 			c.Serve.MediaNodes = []MediaNode{{Address: "udp:10.0.0.1:22222"}, {Address: "udp:10.0.0.1:22222", Weight: 2}}
 		},
-		"check": func(c *Config) { c.Serve.MediaCheckInterval = 0 },
+		"check":       func(c *Config) { c.Serve.MediaCheckInterval = 0 },
+		"rec default": func(c *Config) { c.Serve.Recording.Default = "some" },
+		"rec percent": func(c *Config) { p := 120.0; c.Serve.Recording.Rules = []RecordingRule{{Percent: &p}} },
+		"rec regexp":  func(c *Config) { c.Serve.Recording.Rules = []RecordingRule{{Caller: "/(/"}} },
+		"rec glob":    func(c *Config) { c.Serve.Recording.Rules = []RecordingRule{{Callee: "[a-"}} },
+		"rec profile": func(c *Config) { c.Serve.Recording.Rules = []RecordingRule{{Profile: "missing"}} },
+		"anchor":      func(c *Config) { c.Serve.Anchor = "sometimes" },
 	} {
 		c := Default()
 		mod(&c)

@@ -29,10 +29,13 @@ type Anchor interface {
 	Delete(ctx context.Context, callID, fromTag, toTag string) error
 }
 
-// Recorder is implemented by anchors that can start a recording of an
-// anchored call (rtpproxy R).
+// Recorder is implemented by anchors that can record an anchored call
+// (rtpproxy R and N).
 type Recorder interface {
-	Record(ctx context.Context, callID, fromTag, toTag string) error
+	// Record starts recording c with the policy's profile and labels.
+	Record(ctx context.Context, c Call, d Decision) error
+	// StopRecord stops recording c; its media stays anchored.
+	StopRecord(ctx context.Context, c Call) error
 }
 
 // signalFunc sends one U (offer true) or L for one stream and returns the
@@ -88,6 +91,9 @@ func rewriteSDP(ctx context.Context, body []byte, callID, fromTag, toTag string,
 // ManagerAnchor anchors media on an in-process media node (callrec serve).
 type ManagerAnchor struct {
 	M *media.Manager
+	// Prepare, when set, is called before a recording starts, to hand
+	// the recorder the call's parties, profile and labels.
+	Prepare func(c Call, d Decision) error
 }
 
 func (a ManagerAnchor) signal(_ context.Context, o media.Offer, offer bool) (netip.AddrPort, error) {
@@ -121,7 +127,17 @@ func (a ManagerAnchor) Has(_ context.Context, callID, fromTag, toTag string) (bo
 	return err == nil, nil
 }
 
-// Record implements Recorder with Manager.Record.
-func (a ManagerAnchor) Record(_ context.Context, callID, fromTag, toTag string) error {
-	return a.M.Record(callID, fromTag, toTag)
+// Record implements Recorder with Prepare and Manager.Record.
+func (a ManagerAnchor) Record(_ context.Context, c Call, d Decision) error {
+	if a.Prepare != nil {
+		if err := a.Prepare(c, d); err != nil {
+			return err
+		}
+	}
+	return a.M.Record(c.CallID, c.FromTag, c.ToTag)
+}
+
+// StopRecord implements Recorder with Manager.StopRecord.
+func (a ManagerAnchor) StopRecord(_ context.Context, c Call) error {
+	return a.M.StopRecord(c.CallID)
 }

@@ -327,13 +327,22 @@ func (p *NodePool) Delete(ctx context.Context, callID, fromTag, toTag string) er
 }
 
 // Record implements Recorder on the call's node, when its Anchor records.
-func (p *NodePool) Record(ctx context.Context, callID, fromTag, toTag string) error {
-	n := p.callNode(ctx, callID, fromTag, toTag)
+func (p *NodePool) Record(ctx context.Context, c Call, d Decision) error {
+	return p.recorder(ctx, c, func(r Recorder) error { return r.Record(ctx, c, d) })
+}
+
+// StopRecord implements Recorder on the call's node.
+func (p *NodePool) StopRecord(ctx context.Context, c Call) error {
+	return p.recorder(ctx, c, func(r Recorder) error { return r.StopRecord(ctx, c) })
+}
+
+func (p *NodePool) recorder(ctx context.Context, c Call, f func(Recorder) error) error {
+	n := p.callNode(ctx, c.CallID, c.FromTag, c.ToTag)
 	r, ok := n.Anchor.(Recorder)
 	if !ok {
 		return fmt.Errorf("proxy: media node %s cannot record", n.Name)
 	}
-	err := r.Record(ctx, callID, fromTag, toTag)
+	err := f(r)
 	if err != nil {
 		p.failed(n, err)
 	}

@@ -94,11 +94,21 @@ func (a RTPPAnchor) Delete(ctx context.Context, callID, fromTag, toTag string) e
 	return err
 }
 
-// Record implements Recorder with R.
-func (a RTPPAnchor) Record(ctx context.Context, callID, fromTag, toTag string) error {
-	cmd := "R " + callID + " " + fromTag
-	if toTag != "" {
-		cmd += " " + toTag
+// Record implements Recorder with R. The rtpproxy protocol carries no
+// profile or labels: the remote node records with its default profile.
+func (a RTPPAnchor) Record(ctx context.Context, c Call, _ Decision) error {
+	return a.do(ctx, "R", c)
+}
+
+// StopRecord implements Recorder with N.
+func (a RTPPAnchor) StopRecord(ctx context.Context, c Call) error {
+	return a.do(ctx, "N", c)
+}
+
+func (a RTPPAnchor) do(ctx context.Context, verb string, c Call) error {
+	cmd := verb + " " + c.CallID + " " + c.FromTag
+	if c.ToTag != "" {
+		cmd += " " + c.ToTag
 	}
 	_, err := a.Client.Do(ctx, cmd)
 	return err
@@ -175,8 +185,13 @@ func (n *RTPPNode) Delete(ctx context.Context, callID, fromTag, toTag string) er
 }
 
 // Record implements Recorder with R.
-func (n *RTPPNode) Record(ctx context.Context, callID, fromTag, toTag string) error {
-	return n.with(ctx, func(a RTPPAnchor) error { return a.Record(ctx, callID, fromTag, toTag) })
+func (n *RTPPNode) Record(ctx context.Context, c Call, d Decision) error {
+	return n.with(ctx, func(a RTPPAnchor) error { return a.Record(ctx, c, d) })
+}
+
+// StopRecord implements Recorder with N.
+func (n *RTPPNode) StopRecord(ctx context.Context, c Call) error {
+	return n.with(ctx, func(a RTPPAnchor) error { return a.StopRecord(ctx, c) })
 }
 
 // Has implements Locator with Q: false when the node answers an error

@@ -50,8 +50,8 @@ type recAnchor struct {
 	recorded chan string
 }
 
-func (a recAnchor) Record(_ context.Context, callID, fromTag, toTag string) error {
-	a.recorded <- callID + " " + fromTag + " " + toTag
+func (a recAnchor) Record(_ context.Context, c Call, d Decision) error {
+	a.recorded <- c.CallID + " " + c.FromTag + " " + c.ToTag + " " + d.Profile
 	return nil
 }
 
@@ -75,9 +75,9 @@ func TestDialogHoldResume(t *testing.T) {
 	r, _ := NewStaticRouter([]StaticRule{{Destination: "sip:" + uas.addr()}})
 	policy := make(chan Call, 1)
 	anchor := recAnchor{ManagerAnchor{M: m}, make(chan string, 1)}
-	s := startServer(t, Config{Router: r, Anchor: anchor, Recording: func(_ context.Context, c Call) bool {
+	s := startServer(t, Config{Router: r, Anchor: anchor, Recording: func(_ context.Context, c Call) Decision {
 		policy <- c
-		return true
+		return Decision{Record: true, Profile: "p1"}
 	}})
 	px := s.Addr("udp")
 
@@ -96,15 +96,15 @@ func TestDialogHoldResume(t *testing.T) {
 	}
 	select {
 	case c := <-policy:
-		if c.CallID != "dlg" || c.FromTag != "a1" || c.ToTag != "u1" || !c.Anchored {
+		if c.CallID != "dlg" || c.FromTag != "a1" || !strings.HasPrefix(c.Caller, "sip:alice@") || c.Callee != "sip:bob@"+px {
 			t.Errorf("recording policy saw %+v", c)
 		}
 	default:
-		t.Errorf("recording policy not consulted before the 200 was relayed")
+		t.Errorf("recording policy not consulted at the INVITE")
 	}
 	select {
 	case got := <-anchor.recorded:
-		if got != "dlg a1 u1" {
+		if got != "dlg a1 u1 p1" {
 			t.Errorf("Record(%s)", got)
 		}
 	default:

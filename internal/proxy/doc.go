@@ -40,6 +40,15 @@
 // (fail-open or 503) while the pool counts it and raises a rate-limited
 // alarm.
 //
+// Recording: the RecordingPolicy (policy.go: first-match caller/callee
+// rules, sampling by Call-ID hash, profile and labels) is asked at each
+// initial INVITE; an answered, anchored call it chose is recorded through
+// the Anchor's Recorder. Server.Record and StopRecord record on demand.
+// With Config.AnchorOnRecord, calls not recorded at their answer stay
+// unanchored until Server.Record moves them through the node with
+// re-INVITEs of the proxy's own (midcall.go), after which the proxy
+// rewrites the CSeq of each direction it injected into (seqSpace).
+//
 // # Goroutines and state
 //
 // sipgo runs one reader goroutine per UDP socket and per TCP connection
@@ -56,6 +65,10 @@
 // NodePool's Run is the caller's goroutine: it checks the nodes each
 // interval, one short-lived goroutine per node per round, and returns when
 // its ctx ends.
+//
+// Server.Record runs a mid-call anchoring on its caller's goroutine,
+// one at a time per call; its re-INVITEs are client transactions like
+// any other.
 //
 // Transactions live in sipgo (one map entry per transaction, the parsed
 // request and last response, its timers): a server INVITE transaction
@@ -84,8 +97,10 @@
 // included). A 2xx retransmitted by a callee after its client transaction
 // ended is forwarded over UDP only. TLS (tls.go) record-routes with
 // sip:...;transport=tls rather than sips: URIs, and reaches TLS next hops
-// only with a TLS listener of its own. Mid-call anchoring is not here
-// yet.
+// only with a TLS listener of its own. Mid-call anchoring assumes no
+// request of a party is pending when it starts (a party's ACK straddling
+// it would get the new CSeq offset) and needs a Contact in both the
+// INVITE and its 2xx.
 //
 // # Authentication
 //

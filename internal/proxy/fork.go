@@ -77,8 +77,7 @@ func (s *Server) forward(st *txState, targets []Target) {
 		s.deleteMedia(callID, tag(st.req.From().Params), to)
 	}
 	if best != nil {
-		best.RemoveHeader("Via")
-		best.SetDestination(st.req.Source())
+		s.upstream(st, best)
 		_ = st.tx.Respond(best)
 		return
 	}
@@ -133,6 +132,9 @@ func (s *Server) fork(st *txState, group []Target) (best *sip.Response, bestCode
 				if res.IsSuccess() {
 					res = res.Clone()
 					s.answer(st, res)
+					if h := res.CSeq(); h != nil && st.cseqOff != 0 {
+						h.SeqNo -= st.cseqOff
+					}
 					s.strayResponse(res)
 				}
 			})
@@ -208,8 +210,7 @@ func (s *Server) fork(st *txState, group []Target) (best *sip.Response, bestCode
 					continue
 				}
 				s.answer(st, res)
-				res.RemoveHeader("Via")
-				res.SetDestination(st.req.Source())
+				s.upstream(st, res)
 				_ = st.tx.Respond(res)
 			case res.StatusCode < 300:
 				if !b.done {
@@ -217,8 +218,7 @@ func (s *Server) fork(st *txState, group []Target) (best *sip.Response, bestCode
 					pending--
 				}
 				s.answer(st, res)
-				res.RemoveHeader("Via")
-				res.SetDestination(st.req.Source())
+				s.upstream(st, res)
 				if st.final {
 					// A second 2xx from another fork: forward it
 					// statelessly so the caller can ACK and BYE it.

@@ -18,6 +18,18 @@ import (
 // built it (sipgo otherwise fills in missing headers).
 func noBuild(*sipgo.Client, *sip.Request) error { return nil }
 
+// upstream readies a response for the upstream side of st: pops this
+// proxy's Via and takes the CSeq offset off (seqSpace).
+func (s *Server) upstream(st *txState, res *sip.Response) {
+	res.RemoveHeader("Via")
+	res.SetDestination(st.req.Source())
+	if st.cseqOff != 0 {
+		if h := res.CSeq(); h != nil {
+			h.SeqNo -= st.cseqOff
+		}
+	}
+}
+
 func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {
 	if tx == nil {
 		return
@@ -157,6 +169,9 @@ func (s *Server) handleRequest(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	st := &txState{req: req, tx: tx, out: out, initial: !inDialog && req.IsInvite(), ctx: ctx,
 		deadline: time.Now().Add(s.cfg.InviteTimeout)}
+	if inDialog && !req.IsAck() {
+		st.cseqOff = s.calls.seqOut(req.CallID().Value(), tag(req.From().Params), out.CSeq())
+	}
 	if !s.offer(st) {
 		return
 	}
@@ -180,6 +195,15 @@ type txState struct {
 	hadOffer bool // the request carried SDP at all
 	final    bool // a final response went upstream
 	anchored bool
+	// anchorMedia: this request's SDP (and its answer's) goes through
+	// the Anchor; false for calls left unanchored (Config.AnchorOnRecord)
+	anchorMedia bool
+	// callerSDP and calleeSDP are the offer and answer of an initial
+	// INVITE that is not anchored (kept for mid-call anchoring).
+	callerSDP, calleeSDP []byte
+	// cseqOff was added to the forwarded request's CSeq (seqSpace) and
+	// is taken off its responses.
+	cseqOff uint32
 	// deadline is Timer C for an INVITE; timedOut is set when it fired.
 	deadline time.Time
 	timedOut bool

@@ -10,7 +10,8 @@ import (
 )
 
 // offer anchors the SDP of an INVITE/UPDATE request; false when the
-// request was refused (fail-closed).
+// request was refused (fail-closed). For an initial INVITE it creates
+// the call's state and asks the recording policy.
 func (s *Server) offer(st *txState) bool {
 	req := st.req
 	if req.Method != sip.INVITE && req.Method != sip.UPDATE {
@@ -18,10 +19,35 @@ func (s *Server) offer(st *txState) bool {
 	}
 	st.hadOffer = hasSDP(req)
 	callID, from, to := req.CallID().Value(), tag(req.From().Params), tag(req.To().Params)
-	if st.initial && s.cfg.Anchor != nil {
-		s.calls.put(&call{id: callID, fromTag: from, created: time.Now()})
+	if s.cfg.Anchor == nil {
+		return true
 	}
-	if s.cfg.Anchor == nil || !st.hadOffer {
+	st.anchorMedia = true
+	if st.initial {
+		c := &call{id: callID, fromTag: from, created: time.Now(), caller: req.From().Address.String(),
+			callee: req.To().Address.String(), ruri: req.Recipient.String()}
+		c.seq[partyCaller] = seqSpace{last: req.CSeq().SeqNo, seen: true}
+		if s.cfg.Recording != nil {
+			c.decision = s.cfg.Recording(st.ctx, c.info())
+		} else {
+			c.decision = Decision{OnDemand: true, Rule: -1}
+		}
+		st.anchorMedia = !s.cfg.AnchorOnRecord || c.decision.Record
+		if !st.anchorMedia && st.hadOffer {
+			st.callerSDP = req.Body()
+		}
+		s.calls.put(c)
+	} else {
+		s.calls.update(callID, func(c *call) {
+			if !c.anchored && !c.answered.IsZero() {
+				st.anchorMedia = false
+			}
+		})
+		if !st.anchorMedia && st.hadOffer {
+			s.calls.noteSDP(callID, from, req.Body(), false)
+		}
+	}
+	if !st.anchorMedia || !st.hadOffer {
 		return true
 	}
 	body, err := s.cfg.Anchor.Offer(st.ctx, callID, from, to, req.Body())
@@ -58,6 +84,14 @@ func (s *Server) answer(st *txState, res *sip.Response) {
 		return
 	}
 	callID, from, to := st.req.CallID().Value(), tag(st.req.From().Params), tag(res.To().Params)
+	if !st.anchorMedia {
+		if st.initial {
+			st.calleeSDP = res.Body()
+		} else {
+			s.calls.noteSDP(callID, from, res.Body(), true)
+		}
+		return
+	}
 	var body []byte
 	var err error
 	switch {
@@ -66,6 +100,7 @@ func (s *Server) answer(st *txState, res *sip.Response) {
 	case !st.hadOffer && m == sip.INVITE && res.StatusCode >= 200:
 		body, err = s.cfg.Anchor.Offer(st.ctx, callID, to, from, res.Body())
 		if err == nil {
+			st.anchored = true
 			if !s.calls.update(callID, func(c *call) { c.lateOfferer = to }) {
 				s.calls.put(&call{id: callID, fromTag: from, toTag: to, created: time.Now(), lateOfferer: to})
 			}
@@ -101,6 +136,10 @@ func (s *Server) handleAck(req *sip.Request, _ sip.ServerTransaction) {
 		mf.Dec()
 	}
 	callID := req.CallID().Value()
+	s.calls.seqAck(callID, tag(req.From().Params), out.CSeq())
+	if hasSDP(req) {
+		s.calls.noteSDP(callID, tag(req.From().Params), req.Body(), false)
+	}
 	if c := s.calls.get(callID); c != nil && c.lateOfferer != "" && hasSDP(req) && s.cfg.Anchor != nil {
 		body, err := s.cfg.Anchor.Answer(context.Background(), callID, c.lateOfferer, tag(req.From().Params), req.Body())
 		if err != nil {
@@ -132,27 +171,46 @@ func (s *Server) deleteMedia(callID, fromTag, toTag string) {
 	}
 }
 
-// answered2xx counts an answered initial INVITE and applies the
-// recording policy.
+// answered2xx counts an answered initial INVITE, completes the call's
+// state (what mid-call anchoring needs when it is not anchored) and
+// starts recording when the policy said so.
 func (s *Server) answered2xx(st *txState, res *sip.Response) {
 	if !st.initial {
 		return
 	}
 	s.answered.Add(1)
-	callID, from, to := st.req.CallID().Value(), tag(st.req.From().Params), tag(res.To().Params)
-	s.calls.update(callID, func(c *call) { c.toTag = to })
-	if s.cfg.Recording == nil {
-		return
-	}
-	anchored := st.anchored || s.calls.get(callID) != nil && s.cfg.Anchor != nil
-	c := Call{CallID: callID, FromTag: from, ToTag: to, Caller: st.req.From().Address.String(),
-		Callee: st.req.To().Address.String(), Anchored: anchored, InitialRequestURI: st.req.Recipient.String()}
-	if !s.cfg.Recording(st.ctx, c) || !anchored {
-		return
-	}
-	if r, ok := s.cfg.Anchor.(Recorder); ok {
-		if err := r.Record(st.ctx, callID, from, to); err != nil {
-			s.log.Warn("start recording failed", "call_id", callID, "err", err)
+	callID, to := st.req.CallID().Value(), tag(res.To().Params)
+	var c Call
+	var d Decision
+	if !s.calls.update(callID, func(k *call) {
+		k.toTag, k.answered, k.anchored = to, time.Now(), st.anchored
+		if !k.anchored {
+			k.dlg = s.dialogOf(st.req, res, st.callerSDP, st.calleeSDP)
 		}
+		c, d = k.info(), k.decision
+	}) {
+		return
 	}
+	if !d.Record {
+		return
+	}
+	if !c.Anchored {
+		s.log.Warn("call to be recorded is not anchored", "call_id", callID)
+		return
+	}
+	s.startRecording(st.ctx, c, d)
+}
+
+// startRecording starts the Anchor's recording of an anchored call.
+func (s *Server) startRecording(ctx context.Context, c Call, d Decision) error {
+	r, ok := s.cfg.Anchor.(Recorder)
+	if !ok {
+		return ErrNoRecorder
+	}
+	if err := r.Record(ctx, c, d); err != nil {
+		s.log.Warn("start recording failed", "call_id", c.CallID, "err", err)
+		return err
+	}
+	s.calls.update(c.CallID, func(k *call) { k.recording = true })
+	return nil
 }

@@ -18,12 +18,14 @@ var (
 	descAuthChal  = prometheus.NewDesc("callrec_proxy_auth_challenges_total", "Digest challenges sent (401/407, stale nonces included).", nil, nil)
 	descAuthFail  = prometheus.NewDesc("callrec_proxy_auth_failures_total", "Digest credentials refused (403 wrong password, unknown user or user mismatch; 400 malformed).", nil, nil)
 	descTrunkReqs = prometheus.NewDesc("callrec_proxy_trunk_requests_total", "Initial requests let in without authentication by the trunk allow-list.", nil, nil)
+	descMidOK     = prometheus.NewDesc("callrec_proxy_midcall_anchored_total", "Calls moved through the media node mid-call with re-INVITEs.", nil, nil)
+	descMidFail   = prometheus.NewDesc("callrec_proxy_midcall_failures_total", "Mid-call anchorings that failed (glare, refusal, timeout); the call went on unanchored.", nil, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRequests, descCalls, descAnchorErr, descDialogs, descOversized, descLimited,
-		descAuthChal, descAuthFail, descTrunkReqs} {
+		descAuthChal, descAuthFail, descTrunkReqs, descMidOK, descMidFail} {
 		ch <- d
 	}
 }
@@ -40,6 +42,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descAuthChal, prometheus.CounterValue, float64(st.AuthChallenges))
 	ch <- prometheus.MustNewConstMetric(descAuthFail, prometheus.CounterValue, float64(st.AuthFailures))
 	ch <- prometheus.MustNewConstMetric(descTrunkReqs, prometheus.CounterValue, float64(st.TrunkRequests))
+	ch <- prometheus.MustNewConstMetric(descMidOK, prometheus.CounterValue, float64(st.MidCallAnchored))
+	ch <- prometheus.MustNewConstMetric(descMidFail, prometheus.CounterValue, float64(st.MidCallFailures))
 }
 
 // PoolCollector exports a NodePool's node states and counters, read at

@@ -16,21 +16,29 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// Call describes an answered call for the RecordingPolicy.
+// Call describes a call: for the RecordingPolicy (at the initial
+// INVITE, when ToTag is still "") and for Server.Calls.
 type Call struct {
-	CallID            string
-	FromTag, ToTag    string
-	Caller, Callee    string // From and To URIs
-	Anchored          bool   // media goes through the node
-	InitialRequestURI string
+	CallID            string    `json:"call_id"`
+	FromTag           string    `json:"from_tag"`
+	ToTag             string    `json:"to_tag,omitempty"`
+	Caller            string    `json:"caller"` // From URI
+	Callee            string    `json:"callee"` // To URI
+	InitialRequestURI string    `json:"request_uri"`
+	Started           time.Time `json:"started"`
+	Answered          time.Time `json:"answered,omitzero"` // zero while ringing
+	Anchored          bool      `json:"anchored"`          // media goes through the node
+	Recording         bool      `json:"recording"`         // a recording was started and not stopped
 }
 
-// RecordingPolicy decides, when an initial INVITE is answered with 2xx,
-// whether to record the call. It runs on the transaction's goroutine and
-// must not block long; it may prepare the recorder (profile, labels)
-// before returning true. The proxy then calls the Anchor's Record when
-// the Anchor implements Recorder and the call is anchored.
-type RecordingPolicy func(ctx context.Context, c Call) bool
+// RecordingPolicy decides at each initial INVITE whether the call is to
+// be recorded from its answer, may be recorded on demand, and with which
+// profile and labels. It runs on the transaction's goroutine, must not
+// block and must have no side effects: the proxy calls the Anchor's
+// Record (when it implements Recorder) only once the call is answered
+// and anchored. With Config.AnchorOnRecord the decision also says
+// whether the call is anchored at all.
+type RecordingPolicy func(ctx context.Context, c Call) Decision
 
 // Config is what a Server needs. Zero values are documented per field.
 type Config struct {
@@ -58,9 +66,17 @@ type Config struct {
 	// By default (fail-open) the call goes through unanchored, counted in
 	// Stats.AnchorFailures and logged as a warning.
 	FailClosed bool
-	// Recording is consulted for every answered initial INVITE. Nil:
-	// record nothing.
+	// Recording is consulted for every initial INVITE. Nil: record
+	// nothing at answer; Server.Record may still record on demand.
 	Recording RecordingPolicy
+	// AnchorOnRecord leaves calls that are not to be recorded at their
+	// answer unanchored: media flows directly between the parties and
+	// uses no node ports. Server.Record anchors such a call later with
+	// re-INVITEs (midcall.go). False (default): every call is anchored.
+	AnchorOnRecord bool
+	// ReinviteTimeout bounds each re-INVITE of a mid-call anchoring.
+	// Zero: 8 s.
+	ReinviteTimeout time.Duration
 	// InviteTimeout is Timer C (RFC 3261 §16.6 step 11, §16.8): how
 	// long an INVITE may go without a final response before the proxy
 	// CANCELs its branches and answers 408. Zero: 181 s (Timer C must
@@ -81,16 +97,18 @@ type Config struct {
 
 // Stats are the proxy's counters.
 type Stats struct {
-	Requests       uint64 // requests received (including ACK)
-	AnchorFailures uint64 // offers/answers forwarded unanchored (fail-open) or refused (fail-closed)
-	Calls          uint64 // initial INVITEs answered 2xx
-	Dialogs        int    // calls with media state now
-	Oversized      uint64 // UDP datagrams dropped for exceeding Limits.MaxMessageSize
-	RateLimited    uint64 // requests dropped (UDP) or answered 503 (TCP) over the per-source rate
-	Invalid        uint64 // parsed requests refused as malformed (limits.go invalid: 400, 416, 505)
-	AuthChallenges uint64 // 401/407 challenges sent (stale nonces included)
-	AuthFailures   uint64 // credentials refused: 403 (wrong password, unknown user, user mismatch) or 400 (malformed)
-	TrunkRequests  uint64 // initial requests let in without authentication by the trunk allow-list
+	Requests        uint64 // requests received (including ACK)
+	AnchorFailures  uint64 // offers/answers forwarded unanchored (fail-open) or refused (fail-closed)
+	Calls           uint64 // initial INVITEs answered 2xx
+	Dialogs         int    // calls with media state now
+	Oversized       uint64 // UDP datagrams dropped for exceeding Limits.MaxMessageSize
+	RateLimited     uint64 // requests dropped (UDP) or answered 503 (TCP) over the per-source rate
+	Invalid         uint64 // parsed requests refused as malformed (limits.go invalid: 400, 416, 505)
+	AuthChallenges  uint64 // 401/407 challenges sent (stale nonces included)
+	AuthFailures    uint64 // credentials refused: 403 (wrong password, unknown user, user mismatch) or 400 (malformed)
+	TrunkRequests   uint64 // initial requests let in without authentication by the trunk allow-list
+	MidCallAnchored uint64 // calls moved through the node by re-INVITEs
+	MidCallFailures uint64 // mid-call anchorings that failed (call left unanchored)
 }
 
 // Server is a stateful SIP proxy. New binds its sockets; Serve runs it
@@ -113,6 +131,7 @@ type Server struct {
 
 	requests, anchorFailures, answered          atomic.Uint64
 	authChallenges, authFailures, trunkRequests atomic.Uint64
+	midAnchored, midFailures                    atomic.Uint64
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -135,6 +154,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.DialogTimeout == 0 {
 		cfg.DialogTimeout = 12 * time.Hour
+	}
+	if cfg.ReinviteTimeout == 0 {
+		cfg.ReinviteTimeout = 8 * time.Second
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -237,6 +259,7 @@ func (s *Server) Stats() Stats {
 		Calls: s.answered.Load(), Dialogs: s.calls.len(),
 		Oversized: s.guard.oversized.Load(), RateLimited: s.guard.rateLimited.Load(), Invalid: s.guard.invalid.Load(),
 		AuthChallenges: s.authChallenges.Load(), AuthFailures: s.authFailures.Load(), TrunkRequests: s.trunkRequests.Load(),
+		MidCallAnchored: s.midAnchored.Load(), MidCallFailures: s.midFailures.Load(),
 	}
 }
 

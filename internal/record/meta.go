@@ -24,20 +24,21 @@ const (
 // (NAME.json) when the recording starts and rewritten when it ends, so
 // that a crash leaves a sidecar saying "recording" for the recovery scan.
 type Meta struct {
-	CallID   string    `json:"call_id"`
-	FromTag  string    `json:"from_tag"`
-	ToTag    string    `json:"to_tag,omitempty"`
-	Label    string    `json:"label,omitempty"`
-	Caller   string    `json:"caller,omitempty"`
-	Callee   string    `json:"callee,omitempty"`
-	Started  time.Time `json:"started"`
-	Ended    time.Time `json:"ended,omitzero"`
-	Duration float64   `json:"duration_seconds"`
-	Profile  string    `json:"profile"`
-	Format   Profile   `json:"format"`
-	Files    []File    `json:"files"`
-	Legs     [2]Leg    `json:"legs"` // caller, callee
-	Events   []Event   `json:"events,omitempty"`
+	CallID   string            `json:"call_id"`
+	FromTag  string            `json:"from_tag"`
+	ToTag    string            `json:"to_tag,omitempty"`
+	Label    string            `json:"label,omitempty"`
+	Labels   map[string]string `json:"labels,omitempty"`
+	Caller   string            `json:"caller,omitempty"`
+	Callee   string            `json:"callee,omitempty"`
+	Started  time.Time         `json:"started"`
+	Ended    time.Time         `json:"ended,omitzero"`
+	Duration float64           `json:"duration_seconds"`
+	Profile  string            `json:"profile"`
+	Format   Profile           `json:"format"`
+	Files    []File            `json:"files"`
+	Legs     [2]Leg            `json:"legs"` // caller, callee
+	Events   []Event           `json:"events,omitempty"`
 	// Dropped counts packets relayed but not recorded because the
 	// recorder fell behind (its ring was full).
 	Dropped uint64 `json:"packets_dropped,omitempty"`

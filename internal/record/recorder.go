@@ -58,8 +58,11 @@ type Options struct {
 	Profile string   // profile name; "" is "default"
 	Set     *Profile // fields overriding the named profile (non-zero ones)
 	Label   string
-	Caller  string
-	Callee  string
+	// Labels are key/value pairs stored in the sidecar (from the
+	// recording policy's rule).
+	Labels map[string]string
+	Caller string
+	Callee string
 	// Payloads are the call's dynamic payload types, from its SDP.
 	Payloads map[uint8]codec.Format
 }

@@ -94,7 +94,7 @@ func newRecording(r *Recorder, info media.StreamInfo, o Options) (*Recording, er
 	}
 	now := time.Now()
 	rec := &Recording{r: r, start: now.UnixNano(), opts: o, pulled: now.UnixNano(), lastPT: [2]int16{-1, -1}}
-	rec.meta = Meta{CallID: info.CallID, FromTag: info.FromTag, ToTag: info.ToTag, Label: o.Label,
+	rec.meta = Meta{CallID: info.CallID, FromTag: info.FromTag, ToTag: info.ToTag, Label: o.Label, Labels: o.Labels,
 		Caller: o.Caller, Callee: o.Callee, Started: now.UTC(), Profile: o.Profile, Status: StatusRecording}
 	if rec.meta.Profile == "" {
 		rec.meta.Profile = "default"
