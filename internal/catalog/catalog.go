@@ -180,6 +180,7 @@ ON CONFLICT (key) DO UPDATE SET call_id = excluded.call_id, from_tag = excluded.
 	caller_jitter_ms = excluded.caller_jitter_ms, caller_mos = excluded.caller_mos,
 	callee_packets = excluded.callee_packets, callee_lost = excluded.callee_lost,
 	callee_jitter_ms = excluded.callee_jitter_ms, callee_mos = excluded.callee_mos, updated_at = excluded.updated_at
+WHERE recordings.status <> 'deleted'
 RETURNING id`
 
 func validStatus(s Status) bool {
@@ -191,7 +192,8 @@ func validStatus(s Status) bool {
 }
 
 // Put inserts r, or updates the row with r.Key, with its labels and
-// events, and sets r.ID. An empty Status is StatusRecording.
+// events, and sets r.ID. An empty Status is StatusRecording. A row
+// marked deleted is left as it is (r.Status is set to StatusDeleted).
 func (c *Catalog) Put(ctx context.Context, r *Recording) error {
 	return c.PutBatch(ctx, []*Recording{r})
 }
@@ -234,6 +236,15 @@ func (c *Catalog) put(ctx context.Context, tx *sql.Tx, r *Recording) error {
 		r.Size, r.Checksum, r.Location, string(r.Status), r.Reason, r.Node,
 		l0.Packets, l0.Lost, l0.JitterMs, l0.MOS, l1.Packets, l1.Lost, l1.JitterMs, l1.MOS,
 		ms(c.now())).Scan(&r.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		// A deleted recording stays deleted: a rescan of a sidecar
+		// left behind must not bring it back.
+		if err := tx.QueryRowContext(ctx, c.st.Rebind(`SELECT id FROM recordings WHERE key = ?`), r.Key).Scan(&r.ID); err != nil {
+			return fmt.Errorf("catalog: put %s: %w", r.Key, err)
+		}
+		r.Status = StatusDeleted
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("catalog: put %s: %w", r.Key, err)
 	}
