@@ -41,6 +41,15 @@ func TestServeRecordsSippCall(t *testing.T) {
 			}
 		})
 	})
+	t.Run("retention", func(t *testing.T) {
+		// Recordings are kept 5 s: after the checks the purge deletes
+		// the file and sidecar and marks the row deleted.
+		serveCall(t, func(c *config.Config, uas string) {
+			c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}}
+			c.Retention.Rules = []config.RetentionRule{{MaxAge: config.Duration(5 * time.Second)}}
+			c.Retention.Interval = config.Duration(200 * time.Millisecond)
+		}, nil)
+	})
 	t.Run("registered-user", func(t *testing.T) {
 		serveCall(t, nil, func(t *testing.T, n *app.Node, uas string) { register(t, n.Config.Serve.SIPListen, "uas", uas) })
 	})
@@ -201,6 +210,24 @@ func serveCall(t *testing.T, conf func(c *config.Config, uas string), setup func
 	if sum := sha256.Sum256(audio); row.Checksum != "sha256:"+hex.EncodeToString(sum[:]) || row.Size != int64(len(audio)) ||
 		row.Location != m.Files[0].Path || row.Caller != m.Caller || row.Duration < time.Second {
 		t.Errorf("catalogue row %+v for file of %d bytes", row, len(audio))
+	}
+	if len(c.Retention.Rules) > 0 {
+		for row.Status != catalog.StatusDeleted {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("retention: row still %s", row.Status)
+			case <-time.After(100 * time.Millisecond):
+			}
+			if row, err = n.Catalog.Get(ctx, row.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(c.Serve.DataDir, "recordings", m.Files[0].Path)); !os.IsNotExist(err) {
+			t.Errorf("retention: audio still there (%v)", err)
+		}
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Errorf("retention: sidecar still there (%v)", err)
+		}
 	}
 	resp, err := http.Get("http://" + n.HTTP + "/metrics")
 	if err != nil {

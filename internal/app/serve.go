@@ -102,6 +102,10 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		ixCtx, n.stopIndexer = context.WithCancel(context.Background())
 		n.ixDone = make(chan struct{})
 		go func() { defer close(n.ixDone); n.Indexer.Run(ixCtx) }()
+		if r := c.Retention; len(r.Rules) > 0 || r.MaxBytes > 0 {
+			n.wg.Add(1)
+			go func() { defer n.wg.Done(); n.purge(ctx, r, catalog.FileRemover(m.RecordDir)) }()
+		}
 		if n.Media, err = StartMedia(ctx, m, log, WithSidecarHook(n.Indexer.Notify)); err != nil {
 			return fail(err)
 		}
@@ -253,6 +257,29 @@ func (n *Node) Close(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// purge applies the retention policy every r.Interval until ctx ends.
+func (n *Node) purge(ctx context.Context, r config.Retention, remove catalog.Remover) {
+	p := catalog.Retention{MaxBytes: r.MaxBytes, HoldLabel: r.HoldLabel}
+	for _, rule := range r.Rules {
+		p.Rules = append(p.Rules, catalog.RetentionRule{Label: rule.Label, MaxAge: rule.MaxAge.Std()})
+	}
+	every := cmp.Or(r.Interval.Std(), time.Hour)
+	for {
+		res, err := n.Catalog.Purge(ctx, p, time.Now(), remove)
+		if err != nil && ctx.Err() == nil {
+			n.log.Warn("retention purge", "err", err)
+		}
+		if res.ByAge+res.BySize > 0 {
+			n.log.Info("retention purge", "by_age", res.ByAge, "by_size", res.BySize, "bytes", res.Bytes, "held", res.Held)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
 }
 
 // startPool connects to serve.media_nodes and runs their health checks

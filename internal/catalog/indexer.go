@@ -337,3 +337,36 @@ func contains(ss []string, s string) bool {
 	}
 	return false
 }
+
+// FileRemover deletes the audio of recordings the indexer put from dir:
+// every file the sidecar lists, then the sidecar itself (so that no
+// rescan finds the recording again). Files already gone are skipped.
+func FileRemover(dir string) Remover {
+	return func(_ context.Context, r *Recording) error {
+		_, base, ok := strings.Cut(r.Key, "/")
+		if !ok {
+			return fmt.Errorf("catalog: key %q names no file", r.Key)
+		}
+		side := filepath.Join(dir, filepath.FromSlash(base)+".json")
+		files := []string{r.Location}
+		if m, err := record.ReadMeta(side); err == nil {
+			files = files[:0]
+			for _, f := range m.Files {
+				files = append(files, f.Path)
+			}
+		}
+		for _, f := range append(files, "") {
+			p := side
+			if f != "" {
+				p = filepath.Join(dir, filepath.FromSlash(f))
+			}
+			if rel, err := filepath.Rel(dir, p); err != nil || strings.HasPrefix(rel, "..") {
+				return fmt.Errorf("catalog: %s is outside %s", p, dir)
+			}
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+		return nil
+	}
+}

@@ -140,3 +140,32 @@ func TestIndexerDatabaseDown(t *testing.T) {
 	})
 	st.Close()
 }
+
+// TestFileRemover: the purge deletes a recording's files and sidecar,
+// and nothing else.
+func TestFileRemover(t *testing.T) {
+	dir := t.TempDir()
+	p := writeSidecar(t, dir, "2026/11/24/a", record.Meta{CallID: "a", Started: t0, Status: record.StatusComplete}, []byte("a"))
+	writeSidecar(t, dir, "2026/11/24/b", record.Meta{CallID: "b", Started: t0, Status: record.StatusComplete}, []byte("b"))
+	rm := FileRemover(dir)
+	r := &Recording{Key: "n1/2026/11/24/a", Location: "2026/11/24/a.wav"}
+	if err := rm(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	for _, gone := range []string{p, filepath.Join(dir, "2026/11/24/a.wav")} {
+		if _, err := os.Stat(gone); !os.IsNotExist(err) {
+			t.Errorf("%s still there (%v)", gone, err)
+		}
+	}
+	for _, kept := range []string{"2026/11/24/b.json", "2026/11/24/b.wav"} {
+		if _, err := os.Stat(filepath.Join(dir, kept)); err != nil {
+			t.Errorf("%s: %v", kept, err)
+		}
+	}
+	if err := rm(context.Background(), r); err != nil {
+		t.Errorf("second removal: %v", err)
+	}
+	if err := rm(context.Background(), &Recording{Key: "n1/../../etc/x", Location: "../../etc/passwd"}); err == nil {
+		t.Error("a key outside the directory was accepted")
+	}
+}

@@ -24,9 +24,34 @@ import (
 
 // Config is the whole configuration file.
 type Config struct {
-	Log   Log   `yaml:"log"`
-	Serve Serve `yaml:"serve"`
-	Media Media `yaml:"media"`
+	Log       Log       `yaml:"log"`
+	Serve     Serve     `yaml:"serve"`
+	Media     Media     `yaml:"media"`
+	Retention Retention `yaml:"retention"`
+}
+
+// Retention is how long recordings are kept (callrec serve purges the
+// catalogue's recordings every Interval).
+type Retention struct {
+	// Rules keep recordings matching a label for an age; a recording
+	// matching several is kept for the longest. No rules: kept forever
+	// (unless MaxBytes).
+	Rules []RetentionRule `yaml:"rules"`
+	// MaxBytes bounds the total size of the recordings; the oldest go
+	// first. Zero value: no bound.
+	MaxBytes int64 `yaml:"max_bytes"`
+	// HoldLabel is the legal-hold label: a recording carrying it is
+	// never deleted. Zero value: legal_hold.
+	HoldLabel string `yaml:"hold_label"`
+	// Interval between purges. Zero value: 1h.
+	Interval Duration `yaml:"interval"`
+}
+
+// RetentionRule keeps recordings matching Label ("" all, name, or
+// name=value) for MaxAge ("90d", "2160h").
+type RetentionRule struct {
+	Label  string   `yaml:"label"`
+	MaxAge Duration `yaml:"max_age"`
 }
 
 // Serve configures `callrec serve`: the SIP proxy with its database, in
@@ -256,18 +281,31 @@ type Media struct {
 // Duration is a time.Duration that decodes from YAML strings like "60s".
 type Duration time.Duration
 
-// UnmarshalYAML decodes "1m30s" style strings.
+// UnmarshalYAML decodes "1m30s" style strings, and whole days as "90d".
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	var s string
 	if err := n.Decode(&s); err != nil {
 		return err
 	}
-	v, err := time.ParseDuration(s)
+	v, err := ParseDuration(s)
 	if err != nil {
 		return fmt.Errorf("config: line %d: %w", n.Line, err)
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// ParseDuration is time.ParseDuration that also takes a number of days,
+// "90d".
+func ParseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("bad duration %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 // MarshalYAML encodes the duration as a string.
@@ -279,7 +317,8 @@ func (d Duration) Std() time.Duration { return time.Duration(d) }
 // Default returns a configuration with every default filled in.
 func Default() Config {
 	return Config{
-		Log: Log{Level: "info", Format: "text"},
+		Log:       Log{Level: "info", Format: "text"},
+		Retention: Retention{HoldLabel: "legal_hold", Interval: Duration(time.Hour)},
 		Serve: Serve{DataDir: "callrec-data", SIPListen: "127.0.0.1:5060", HTTPListen: "127.0.0.1:8080", Record: "all",
 			InviteTimeout: Duration(181 * time.Second), MediaCheckInterval: Duration(2 * time.Second), MediaTimeout: Duration(time.Second), Anchor: "always"},
 		Media: Media{
@@ -356,6 +395,14 @@ func (c *Config) Validate() error {
 		if _, ok := c.Media.RecordProfiles[r.Profile]; r.Profile != "" && r.Profile != "default" && !ok {
 			errs = append(errs, fmt.Errorf("config: serve.recording.rules[%d].profile %q: not in media.record_profiles", i, r.Profile))
 		}
+	}
+	for i, r := range c.Retention.Rules {
+		if r.MaxAge <= 0 {
+			errs = append(errs, fmt.Errorf("config: retention.rules[%d]: max_age must be positive", i))
+		}
+	}
+	if c.Retention.MaxBytes < 0 || c.Retention.Interval < 0 {
+		errs = append(errs, fmt.Errorf("config: retention: max_bytes and interval must not be negative"))
 	}
 	return errors.Join(errs...)
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,22 @@ func TestExampleConfigLoadsAndMatchesDefaults(t *testing.T) {
 	}
 	if c.Serve.InviteTimeout != d.Serve.InviteTimeout || c.Serve.SIPTLSListen != "" {
 		t.Errorf("example serve section drifted from defaults: %+v vs %+v", c.Serve, d.Serve)
+	}
+	if !reflect.DeepEqual(c.Retention, d.Retention) {
+		t.Errorf("example retention section drifted from defaults: %+v vs %+v", c.Retention, d.Retention)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"90d": 90 * 24 * time.Hour, "0d": 0, "36h": 36 * time.Hour, "1m30s": 90 * time.Second} {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"d", "-1d", "1.5d", "x"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Errorf("ParseDuration(%q) accepted", bad)
+		}
 	}
 }
 
