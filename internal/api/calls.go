@@ -39,8 +39,12 @@ type Error struct {
 	Error string `json:"error"`
 }
 
-// Mount registers the calls API on mux.
+// Mount registers the calls API on mux. log receives failed requests
+// (5xx); nil discards.
 func Mount(mux *http.ServeMux, c Calls, log *slog.Logger) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	h := &handler{c: c, log: log}
 	mux.HandleFunc("GET /api/calls", h.list)
 	mux.HandleFunc("POST /api/calls/{id}/record", h.record)

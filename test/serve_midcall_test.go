@@ -1,0 +1,189 @@
+package test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/internal/api"
+	"github.com/callrec/callrec/internal/app"
+	"github.com/callrec/callrec/internal/config"
+	"github.com/callrec/callrec/internal/record"
+)
+
+// TestServeMidCallRecording: callrec serve with serve.anchor: on_record
+// and recording on demand. A sipp call starts with its RTP flowing
+// directly between the parties (the node has no stream, both SDPs are
+// untouched). `callrec calls ls` lists it unanchored; `callrec calls
+// record` (POST /api/calls/{id}/record) makes the proxy re-INVITE both
+// parties (the sipp scenarios answer them), after which the RTP goes
+// through the node in both directions and the recording holds the tone
+// in both channels. The callee sees the caller's BYE with its CSeq moved
+// above the proxy's re-INVITE.
+func TestServeMidCallRecording(t *testing.T) {
+	RequireBinary(t, "sipp", "sip-tester")
+	bin := BuildCallrec(t)
+	realtime <- struct{}{}
+	defer func() { <-realtime }()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	t.Cleanup(cancel)
+	uas := StartSipp(t, SippConfig{Label: "sipp uas", Scenario: Testdata(t, "sipp", "uas_midcall.xml"), IP: "127.0.0.3", RTPEcho: true})
+
+	c := config.Default()
+	c.Serve.DataDir = t.TempDir()
+	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t, "127.0.0.1"))
+	c.Serve.HTTPListen = "127.0.0.1:0"
+	c.Serve.Routes = []config.Route{{Destination: "sip:" + uas.Addr()}}
+	c.Serve.Recording.Default = "on_demand"
+	c.Serve.Anchor = "on_record"
+	c.Media.PortMin = FreeUDPRange(t, "127.0.0.1", 32)
+	c.Media.PortMax = c.Media.PortMin + 31
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	n, err := app.StartServe(ctx, c, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer ccancel()
+		n.Close(cctx)
+	})
+	server := "http://" + n.HTTP
+	cli := func(args ...string) []byte {
+		t.Helper()
+		out, err := exec.CommandContext(ctx, bin, append(args, "--server", server)...).Output()
+		if err != nil {
+			t.Fatalf("callrec %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+
+	callID := fmt.Sprintf("callrec-midcall-%d", os.Getpid())
+	uac := StartSipp(t, SippConfig{
+		Label: "sipp uac", Scenario: Testdata(t, "sipp", "uac_midcall.xml"), IP: "127.0.0.2",
+		Remote: c.Serve.SIPListen, CallID: callID + "-%u",
+		Keys:  map[string]string{"target": c.Serve.SIPListen},
+		Files: map[string][]byte{"tone.ulaw": MulawTone(8000, 440, 8000)},
+	})
+	callID += "-1"
+
+	// Answered, unanchored: the parties have each other's addresses.
+	var list api.CallList
+	for len(list.Calls) != 1 || list.Calls[0].Answered.IsZero() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("call never answered: %+v", list)
+		case <-time.After(50 * time.Millisecond): // no notification for "answered"; poll
+		}
+		list = api.CallList{}
+		if err := json.Unmarshal(cli("calls", "ls", "--json"), &list); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cl := list.Calls[0]; cl.CallID != callID || cl.Anchored || cl.Recording {
+		t.Fatalf("calls ls: %+v, want %s answered and unanchored", cl, callID)
+	}
+	if mt := receivedSDP(t, uac, "SIP/2.0 200"); mt.IP != "127.0.0.3" {
+		t.Errorf("unanchored call: the caller was told to send to %+v, want the callee", mt)
+	}
+	if _, err := n.Media.Manager.Query(callID, "uactag1", "uastag1", 1); err == nil {
+		t.Errorf("the node has a stream for an unanchored call")
+	}
+
+	out := cli("calls", "record", callID)
+	if !strings.Contains(string(out), "anchored=true") || !strings.Contains(string(out), "recording=true") {
+		t.Fatalf("calls record: %s", out)
+	}
+	recorded := time.Now()
+	// After the re-INVITEs the RTP goes through the node both ways.
+	for {
+		st, err := n.Media.Manager.Query(callID, "uactag1", "uastag1", 1)
+		if err == nil && st.Legs[0].Relayed >= 75 && st.Legs[1].Relayed >= 75 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("media not relayed both ways after mid-call anchoring: %+v %v", st, err)
+		case <-time.After(50 * time.Millisecond): // counters have no notification; poll
+		}
+	}
+	sendInfo(t, uac, uas, callID)
+	if err := uac.Proc.Wait(ctx); err != nil {
+		t.Fatalf("sipp uac: %v", err)
+	}
+	if err := uas.Proc.Wait(ctx); err != nil {
+		t.Fatalf("sipp uas: %v", err)
+	}
+	callEnd := time.Now()
+
+	// The callee's view: a re-INVITE offering the node, then the BYE
+	// (the caller's CSeq 2) as CSeq 3, above the proxy's re-INVITE (2).
+	msgs, err := uas.ReceivedMessages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var invites []string
+	var bye string
+	for _, m := range msgs {
+		switch {
+		case strings.HasPrefix(m, "INVITE "):
+			invites = append(invites, m)
+		case strings.HasPrefix(m, "BYE "):
+			bye = m
+		}
+	}
+	if len(invites) < 2 {
+		t.Fatalf("callee got %d INVITEs, want the initial one and the proxy's", len(invites))
+	}
+	if mt, err := SDPAudioTarget(invites[len(invites)-1]); err != nil || mt.IP != "127.0.0.1" {
+		t.Errorf("proxy's re-INVITE to the callee offers %+v %v, want the node", mt, err)
+	}
+	if !strings.Contains(bye, "CSeq: 3 BYE") {
+		t.Errorf("callee's BYE, want CSeq 3:\n%s", bye)
+	}
+
+	var m *record.Meta
+	for m == nil || m.Status == record.StatusRecording {
+		matches, _ := filepath.Glob(filepath.Join(c.Serve.DataDir, "recordings", "*", "*.json"))
+		for _, p := range matches {
+			if mm, err := record.ReadMeta(p); err == nil && mm.CallID == callID {
+				m = mm
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no finished recording of %s (last %+v)", callID, m)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if m.Status != record.StatusComplete {
+		t.Errorf("recording status %s %s", m.Status, m.Reason)
+	}
+	// The recording covers the time after the request, not the call
+	// before it.
+	if max := callEnd.Sub(recorded).Seconds() + 0.5; m.Duration > max || m.Duration < 1 {
+		t.Errorf("recording of %.2f s; %.2f s passed between the request and the end of the call", m.Duration, max-0.5)
+	}
+	l, r, fm := readStereo(t, &RecordingNode{Dir: filepath.Join(c.Serve.DataDir, "recordings")}, m)
+	if fm.Channels != 2 || len(l) < 8000 {
+		t.Fatalf("recording %+v with %d samples per channel", fm, len(l))
+	}
+	if RMS(l) < 500 || RMS(r) < 500 {
+		t.Errorf("channel RMS %.0f / %.0f: want the tone in both", RMS(l), RMS(r))
+	}
+	t.Logf("recorded %.2f s of a call that went on %.2f s after the request; RMS %.0f / %.0f", m.Duration, callEnd.Sub(recorded).Seconds(), RMS(l), RMS(r))
+	if st := n.Proxy.Stats(); st.MidCallAnchored != 1 || st.MidCallFailures != 0 {
+		t.Errorf("proxy stats %+v", st)
+	}
+}
