@@ -23,17 +23,21 @@ import (
 // is anchored and recorded there; then A is killed, and new calls that
 // prefer A land on B (first by failover on the offer, then because the
 // health check marked A down) and are recorded there with the tone both
-// ways; /metrics says A is down and no call went unanchored.
+// ways; /metrics says A is down and no call went unanchored. Then B is
+// killed too: calls still go through, unanchored and unrecorded
+// (fail-open), counted, with one ERROR line for both.
 func TestServeMediaNodeFailover(t *testing.T) {
 	RequireBinary(t, "sipp", "sip-tester")
 	realtime <- struct{}{}
 	defer func() { <-realtime }()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := newLogBuffer(1 << 20)
+	var logw io.Writer = logs
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		logw = io.MultiWriter(logs, os.Stderr)
 	}
+	log := slog.New(slog.NewTextHandler(logw, nil))
 
 	var nodes [2]*app.MediaNode
 	var dirs [2]string
@@ -44,7 +48,7 @@ func TestServeMediaNodeFailover(t *testing.T) {
 		m.PortMax = m.PortMin + 31
 		dirs[i] = t.TempDir()
 		m.RecordDir = dirs[i]
-		n, err := app.StartMedia(ctx, m, log.With("node", i))
+		n, err := app.StartMedia(ctx, m, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,8 +60,8 @@ func TestServeMediaNodeFailover(t *testing.T) {
 		})
 	}
 
-	// One UAS answers all three calls (its To tag is uastag1, 2, 3).
-	uas := StartSipp(t, SippConfig{Label: "sipp uas", Scenario: Testdata(t, "sipp", "uas_echo.xml"), IP: "127.0.0.3", RTPEcho: true, Calls: 3})
+	// One UAS answers all five calls (its To tag is uastag1, 2, ...).
+	uas := StartSipp(t, SippConfig{Label: "sipp uas", Scenario: Testdata(t, "sipp", "uas_echo.xml"), IP: "127.0.0.3", RTPEcho: true, Calls: 5})
 	c := config.Default()
 	c.Serve.Routes = []config.Route{{Destination: "sip:" + uas.Addr()}}
 	c.Serve.DataDir = t.TempDir()
@@ -105,20 +109,61 @@ func TestServeMediaNodeFailover(t *testing.T) {
 	}
 	poolCall(ctx, t, srv, uas, 3, nodes[1], dirs[1], prefersA("down"))
 
+	checkMetrics(t, srv,
+		"callrec_proxy_media_nodes_up 1",
+		"callrec_proxy_media_unavailable_total 0",
+		`callrec_proxy_media_node_up{node="`+nameA+`"} 0`,
+		`callrec_proxy_media_node_offers_total{node="`+nameA+`"} 1`,
+		`callrec_proxy_media_node_offers_total{node="`+nameB+`"} 2`,
+		"callrec_proxy_anchor_failures_total 0")
+
+	// B dies too: fail-open.
+	cctx, ccancel = context.WithTimeout(ctx, 10*time.Second)
+	nodes[1].Close(cctx)
+	ccancel()
+	for k := 4; k <= 5; k++ {
+		callID := fmt.Sprintf("open-%d-%d", os.Getpid(), k)
+		uac := StartSipp(t, SippConfig{
+			Label: "sipp uac " + callID, Scenario: Testdata(t, "sipp", "uac_rtp.xml"), IP: "127.0.0.2",
+			Remote: srv.Config.Serve.SIPListen, CallID: callID,
+			Keys:  map[string]string{"target": srv.Config.Serve.SIPListen},
+			Files: map[string][]byte{"tone.ulaw": MulawTone(8000, 440, 8000)},
+		})
+		for srv.Proxy.Stats().Calls < uint64(k) {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("%s not answered through the proxy with no media node", callID)
+			case <-time.After(50 * time.Millisecond): // counters have no notification; poll
+			}
+		}
+		if node := srv.Pool.NodeOf(callID); node != "" {
+			t.Errorf("%s anchored on %s with every node dead", callID, node)
+		}
+		sendInfo(t, uac, uas, callID)
+		if err := uac.Proc.Wait(ctx); err != nil {
+			t.Fatalf("sipp uac: %v", err)
+		}
+	}
+	checkMetrics(t, srv,
+		"callrec_proxy_media_nodes_up 0",
+		"callrec_proxy_media_unavailable_total 2",
+		"callrec_proxy_anchor_failures_total 2")
+	out, _, _ := logs.snapshot()
+	if n := strings.Count(string(out), "level=ERROR msg=\"no media node answers"); n != 1 {
+		t.Errorf("%d ERROR lines for two calls with no media node, want 1 (rate-limited alarm)", n)
+	}
+}
+
+// checkMetrics fails unless srv's /metrics has each of the lines.
+func checkMetrics(t *testing.T, srv *app.Node, lines ...string) {
+	t.Helper()
 	resp, err := http.Get("http://" + srv.HTTP + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{
-		"callrec_proxy_media_nodes_up 1",
-		"callrec_proxy_media_unavailable_total 0",
-		`callrec_proxy_media_node_up{node="` + nameA + `"} 0`,
-		`callrec_proxy_media_node_offers_total{node="` + nameA + `"} 1`,
-		`callrec_proxy_media_node_offers_total{node="` + nameB + `"} 2`,
-		"callrec_proxy_anchor_failures_total 0",
-	} {
+	for _, want := range lines {
 		if !strings.Contains(string(b), want+"\n") {
 			t.Errorf("/metrics lacks %q", want)
 		}

@@ -144,7 +144,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		InviteTimeout: s.InviteTimeout.Std(),
 		Router:        proxy.Chain{proxy.LocationRouter{Locations: locs}, routes, sr},
 		Locations:     locs, Anchor: anchor, AnchorOnRecord: s.Anchor == "on_record",
-		FailClosed: s.FailClosed, Recording: policy.RecordingPolicy(), Logger: log.With("component", "proxy"),
+		FailClosed: s.FailClosed, Recording: policy.RecordingPolicy(), Logger: log, // proxy.New adds component=proxy
 	})
 	if err != nil {
 		return fail(err)

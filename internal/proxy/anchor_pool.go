@@ -312,9 +312,15 @@ func (p *NodePool) Answer(ctx context.Context, callID, fromTag, toTag string, bo
 }
 
 // Delete implements Anchor on the call's node and forgets the call. A
-// node that is down is not asked (its sessions time out there).
+// node that is down is not asked (its sessions time out there). A call
+// no live node has (never anchored: fail-open) is nothing to delete.
 func (p *NodePool) Delete(ctx context.Context, callID, fromTag, toTag string) error {
-	n := p.callNode(ctx, callID, fromTag, toTag)
+	n := p.pinned(callID)
+	if n == nil {
+		if n = p.locate(ctx, callID, fromTag, toTag); n == nil {
+			return nil
+		}
+	}
 	p.unpin(callID)
 	if !n.up.Load() {
 		return fmt.Errorf("%w: %s holds call %s", ErrNodeDown, n.Name, callID)
