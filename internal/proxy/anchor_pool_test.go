@@ -477,3 +477,27 @@ func TestNodePoolLocate(t *testing.T) {
 		t.Errorf("BYE after restart: %v, B holds %d calls", err, b.calls())
 	}
 }
+
+// BenchmarkNodePoolPick measures choosing a new call's node among three
+// by weighted rendezvous hash (what every new call pays on top of the
+// nodes' round trips).
+func BenchmarkNodePoolPick(b *testing.B) {
+	var nodes []PoolNode
+	for i := range 3 {
+		nodes = append(nodes, PoolNode{Name: fmt.Sprintf("udp:10.0.0.%d:22222", i+1), Weight: i + 1, Anchor: failingAnchor{}})
+	}
+	p, err := NewNodePool(PoolConfig{Nodes: nodes})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]string, 1024)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%08x-%04x@pbx.example", i*2654435761, i)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		_ = p.Preferred(ids[i&1023])
+		i++
+	}
+}
