@@ -51,16 +51,35 @@ type CacheStats struct {
 // should call Forget(aor), and route changes ForgetRoutes(), or accept up
 // to TTL of delay on this process (other processes always wait out TTL).
 type Cache struct {
-	src Source
+	cacheCore
+	src      Source
+	bindings map[string]cached[[]Binding]
+	routes   map[string]cached[[]Route]
+}
+
+// cacheCore is what Cache and AuthCache share: the clock, bounds, the
+// lock over their maps and the counters.
+type cacheCore struct {
 	ttl time.Duration
 	max int
 	now func() time.Time
-
-	mu       sync.Mutex
-	bindings map[string]cached[[]Binding]
-	routes   map[string]cached[[]Route]
+	mu  sync.Mutex
 
 	hits, misses, stale, errs atomic.Uint64
+}
+
+// newCore applies CacheOptions' defaults.
+func newCore(o CacheOptions) cacheCore {
+	if o.TTL <= 0 {
+		o.TTL = 5 * time.Second
+	}
+	if o.MaxEntries <= 0 {
+		o.MaxEntries = 10000
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return cacheCore{ttl: o.TTL, max: o.MaxEntries, now: o.Now}
 }
 
 // cached is one answer and when it was fetched.
@@ -71,23 +90,14 @@ type cached[T any] struct {
 
 // NewCache returns a Cache reading through src.
 func NewCache(src Source, o CacheOptions) *Cache {
-	if o.TTL <= 0 {
-		o.TTL = 5 * time.Second
-	}
-	if o.MaxEntries <= 0 {
-		o.MaxEntries = 10000
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	return &Cache{src: src, ttl: o.TTL, max: o.MaxEntries, now: o.Now,
+	return &Cache{cacheCore: newCore(o), src: src,
 		bindings: map[string]cached[[]Binding]{}, routes: map[string]cached[[]Route]{}}
 }
 
 // Lookup returns aor's bindings from the cache or the Source. The slice
 // is shared with the cache: callers must not modify it.
 func (c *Cache) Lookup(ctx context.Context, aor string) ([]Binding, error) {
-	bs, stale, err := readThrough(c, ctx, c.bindings, aor, c.src.Lookup)
+	bs, stale, err := readThrough(&c.cacheCore, ctx, c.bindings, aor, c.src.Lookup)
 	if !stale {
 		return bs, err
 	}
@@ -104,13 +114,13 @@ func (c *Cache) Lookup(ctx context.Context, aor string) ([]Binding, error) {
 // MatchRoutes returns the routes for user from the cache or the Source.
 // The slice is shared with the cache: callers must not modify it.
 func (c *Cache) MatchRoutes(ctx context.Context, user string) ([]Route, error) {
-	rs, _, err := readThrough(c, ctx, c.routes, user, c.src.MatchRoutes)
+	rs, _, err := readThrough(&c.cacheCore, ctx, c.routes, user, c.src.MatchRoutes)
 	return rs, err
 }
 
 // readThrough serves key from m when fresh, else asks fetch, falling back
 // to the stale entry (stale=true) when fetch fails.
-func readThrough[T any](c *Cache, ctx context.Context, m map[string]cached[T], key string,
+func readThrough[T any](c *cacheCore, ctx context.Context, m map[string]cached[T], key string,
 	fetch func(context.Context, string) (T, error)) (v T, stale bool, err error) {
 	now := c.now()
 	c.mu.Lock()
@@ -165,7 +175,7 @@ func (c *Cache) ForgetRoutes() {
 	c.mu.Unlock()
 }
 
-// Stats returns the counters since NewCache.
-func (c *Cache) Stats() CacheStats {
+// Stats returns the counters since NewCache (NewAuthCache).
+func (c *cacheCore) Stats() CacheStats {
 	return CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Stale: c.stale.Load(), Errors: c.errs.Load()}
 }

@@ -100,8 +100,18 @@ func (s *Store) TrunkForIP(ctx context.Context, ip netip.Addr) (Trunk, error) {
 	if err != nil {
 		return Trunk{}, err
 	}
+	return matchTrunk(ts, ip)
+}
+
+// matchTrunk returns the enabled trunk of ts with the longest network
+// holding ip, or ErrNotFound.
+func matchTrunk(ts []Trunk, ip netip.Addr) (Trunk, error) {
+	ip = ip.Unmap()
 	best, bits := -1, -1
 	for i, t := range ts {
+		if !t.Enabled {
+			continue
+		}
 		for _, p := range t.Networks {
 			if p.Contains(ip) && p.Bits() > bits {
 				best, bits = i, p.Bits()

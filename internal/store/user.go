@@ -119,3 +119,17 @@ func (s *Store) UserHA1(ctx context.Context, user, realm string) (string, error)
 	}
 	return ha1, nil
 }
+
+// HasUsers reports whether the users table has any row, enabled or not
+// (callrec serve's auth: auto authenticates only then).
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM users LIMIT 1`).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: has users: %w", err)
+	}
+	return true, nil
+}
