@@ -13,12 +13,14 @@ import (
 	"github.com/callrec/callrec/internal/app"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/record"
+	"github.com/callrec/callrec/internal/store"
 )
 
 // TestServeRecordsBaresipCall runs `callrec serve` in-process and two
-// baresip user agents registered to it: alice calls bob (who answers
-// automatically) with speech from a WAV file, talks for about three
-// seconds and hangs up (a BYE through the proxy). Bob sends other speech.
+// baresip user agents registered to it with digest authentication:
+// alice calls bob (who answers automatically) with speech from a WAV
+// file, talks for about three seconds and hangs up (a BYE through the
+// proxy). Bob sends other speech.
 // The proxy finds bob by his registration in the database, anchors the
 // call, and the recording must be complete with alice's speech in the
 // caller channel and bob's in the callee channel.
@@ -51,15 +53,24 @@ func TestServeRecordsBaresipCall(t *testing.T) {
 		n.Close(cctx)
 	})
 	proxy := c.Serve.SIPListen
+	// With users in the database, serve.auth: auto challenges the
+	// REGISTERs (401) and the INVITE (407): baresip answers with digest
+	// credentials in the realm of the proxy's address, the AORs' domain.
+	for _, u := range []string{"alice", "bob"} {
+		if err := n.Store.AddUser(ctx, store.User{Username: u, Domain: "127.0.0.1",
+			HA1: store.HA1(u, "127.0.0.1", u+"-pw"), Enabled: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	speech := Testdata(t, "audio", "caller-8k.wav")
 	answer := Testdata(t, "audio", "agent-8k.wav")
 	bob := StartBaresip(ctx, t, BaresipConfig{
 		Label: "baresip bob", IP: "127.0.0.3", Source: answer,
-		Account: "<sip:bob@" + proxy + ">;regint=60;answermode=auto;audio_codecs=PCMU",
+		Account: "<sip:bob@" + proxy + ">;auth_pass=bob-pw;regint=60;answermode=auto;audio_codecs=PCMU",
 	})
 	alice := StartBaresip(ctx, t, BaresipConfig{
 		Label: "baresip alice", IP: "127.0.0.2", Source: speech,
-		Account: "<sip:alice@" + proxy + ">;regint=60;audio_codecs=PCMU",
+		Account: "<sip:alice@" + proxy + ">;auth_pass=alice-pw;regint=60;audio_codecs=PCMU",
 	})
 	// Both register at start-up, before the ctrl_tcp client is connected
 	// (ctrl_tcp sends events only to connected clients): wait for the
@@ -103,6 +114,10 @@ func TestServeRecordsBaresipCall(t *testing.T) {
 		if _, err := ua.WaitEvent(ctx, "CALL_CLOSED"); err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	if st := n.Proxy.Stats(); st.AuthChallenges < 3 || st.AuthFailures != 0 {
+		t.Errorf("proxy stats %+v: want the two REGISTERs and the INVITE challenged, no failure", st)
 	}
 
 	var m *record.Meta

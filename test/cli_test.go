@@ -7,9 +7,10 @@ import (
 	"testing"
 )
 
-// TestCLIRoutesAndUsers drives `callrec routes` and `callrec users` on
-// a fresh data directory: what is added is listed, what is removed is
-// gone, duplicates and bad arguments fail, and no credential is printed.
+// TestCLIRoutesAndUsers drives `callrec routes`, `callrec users` and
+// `callrec trunks` on a fresh data directory: what is added is listed,
+// what is removed is gone, duplicates and bad arguments fail, and no
+// credential is printed.
 func TestCLIRoutesAndUsers(t *testing.T) {
 	bin := BuildCallrec(t)
 	dir := t.TempDir()
@@ -59,5 +60,29 @@ func TestCLIRoutesAndUsers(t *testing.T) {
 	run(true, "users", "rm", "alice", "example.com")
 	if out := run(true, "users", "ls"); strings.Contains(out, "alice") {
 		t.Errorf("alice still listed:\n%s", out)
+	}
+
+	run(true, "trunks", "add", "carrier", "203.0.113.0/24", "198.51.100.7", "--description", "main carrier")
+	run(true, "trunks", "add", "pbx", "192.0.2.10", "--disabled")
+	run(false, "trunks", "add", "carrier", "192.0.2.0/24") // exists
+	run(false, "trunks", "add", "bad", "not-an-address")   // bad network
+	run(false, "trunks", "add", "none")                    // no network
+	var ts []struct {
+		Name        string
+		Networks    []string
+		Enabled     bool
+		Description string
+	}
+	if err := json.Unmarshal([]byte(run(true, "trunks", "ls", "--json")), &ts); err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 2 || ts[0].Name != "carrier" || strings.Join(ts[0].Networks, " ") != "198.51.100.7/32 203.0.113.0/24" ||
+		!ts[0].Enabled || ts[0].Description != "main carrier" || ts[1].Name != "pbx" || ts[1].Enabled {
+		t.Errorf("trunks %+v", ts)
+	}
+	run(true, "trunks", "rm", "carrier")
+	run(false, "trunks", "rm", "carrier")
+	if out := run(true, "trunks", "ls"); strings.Contains(out, "carrier") || !strings.Contains(out, "pbx") {
+		t.Errorf("after rm:\n%s", out)
 	}
 }

@@ -104,6 +104,20 @@ func register(t *testing.T, proxyAddr, user, contact string) {
 }
 
 func serveCall(t *testing.T, conf func(c *config.Config, uas string), setup func(t *testing.T, n *app.Node, uas string)) *record.Meta {
+	return serveCallAs(t, serveUAC{scenario: "uac_rtp.xml"}, conf, setup)
+}
+
+// serveUAC is the calling sipp of serveCallAs: its scenario (a variant
+// of uac_rtp.xml, the same call), more -key keywords and flags ("[target]"
+// in a flag becomes the proxy's address).
+type serveUAC struct {
+	scenario string
+	keys     map[string]string
+	extra    []string
+}
+
+// serveCallAs is serveCall with the caller u.
+func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas string), setup func(t *testing.T, n *app.Node, uas string)) *record.Meta {
 	realtime <- struct{}{}
 	defer func() { <-realtime }()
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
@@ -139,10 +153,17 @@ func serveCall(t *testing.T, conf func(c *config.Config, uas string), setup func
 	}
 
 	callID := fmt.Sprintf("callrec-serve-%d", os.Getpid())
+	keys := map[string]string{"target": c.Serve.SIPListen}
+	for k, v := range u.keys {
+		keys[k] = v
+	}
+	var extra []string
+	for _, a := range u.extra {
+		extra = append(extra, strings.ReplaceAll(a, "[target]", c.Serve.SIPListen))
+	}
 	uac := StartSipp(t, SippConfig{
-		Label: "sipp uac", Scenario: Testdata(t, "sipp", "uac_rtp.xml"), IP: "127.0.0.2",
-		Remote: c.Serve.SIPListen, CallID: callID + "-%u",
-		Keys:  map[string]string{"target": c.Serve.SIPListen},
+		Label: "sipp uac", Scenario: Testdata(t, "sipp", u.scenario), IP: "127.0.0.2",
+		Remote: c.Serve.SIPListen, CallID: callID + "-%u", Keys: keys, Extra: extra,
 		Files: map[string][]byte{"tone.ulaw": MulawTone(8000, 440, 8000)},
 	})
 	callID += "-1"

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/callrec/callrec/internal/config"
@@ -17,6 +19,7 @@ import (
 func init() {
 	register("routes", "list, add or remove routes in the database (ls | add PATTERN DEST | rm ID)", runRoutes)
 	register("users", "list, add or remove SIP users in the database (ls | add USER DOMAIN PASSWORD | rm USER DOMAIN)", runUsers)
+	register("trunks", "list, add or remove trunks, the IP allow-list (ls | add NAME CIDR... | rm NAME)", runTrunks)
 }
 
 // adminFlags are the flags every database subcommand takes.
@@ -143,7 +146,10 @@ func runUsers(ctx context.Context, args []string) error {
        callrec users rm USER DOMAIN
 
 SIP users for digest authentication; only HA1 = MD5(user:domain:password)
-is stored, never the password.`)
+is stored, never the password. DOMAIN is the digest realm: the domain
+phones register in (the host of their AOR, e.g. the proxy's address),
+or serve.realm when that is set. callrec serve (serve.auth: auto)
+challenges REGISTER and calls once a user exists; changes apply within 5 s.`)
 	display := a.fs.String("display", "", "display name")
 	words, err := a.parse(args)
 	if err != nil {
@@ -188,4 +194,71 @@ is stored, never the password.`)
 	}
 	a.fs.Usage()
 	return fmt.Errorf("users: bad arguments %q", words)
+}
+
+func runTrunks(ctx context.Context, args []string) error {
+	a := newAdminFlags("trunks", `usage: callrec trunks ls
+       callrec trunks add NAME CIDR... [--description TEXT] [--disabled]
+       callrec trunks rm NAME
+
+Trunks are peers (carriers, PBXs) that send calls without digest
+authentication: callrec serve never challenges a request whose source
+address is in a trunk's networks (CIDR, e.g. 203.0.113.0/24; a bare
+address is one host). Every other source must authenticate as a user
+when serve.auth is on (or auto, with users). Changes apply within 5 s.`)
+	descr := a.fs.String("description", "", "free text")
+	disabled := a.fs.Bool("disabled", false, "add the trunk disabled (its addresses must authenticate)")
+	words, err := a.parse(args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return err
+	}
+	if len(words) == 0 {
+		a.fs.Usage()
+		return fmt.Errorf("trunks: missing ls, add or rm")
+	}
+	var nets []netip.Prefix
+	if words[0] == "add" && len(words) >= 3 {
+		for _, w := range words[2:] {
+			p, err := netip.ParsePrefix(w)
+			if err != nil {
+				ip, aerr := netip.ParseAddr(w)
+				if aerr != nil {
+					return fmt.Errorf("trunks add: %q is not an address or CIDR network", w)
+				}
+				p = netip.PrefixFrom(ip, ip.BitLen())
+			}
+			nets = append(nets, p)
+		}
+	}
+	s, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	switch {
+	case words[0] == "ls" && len(words) == 1:
+		ts, err := s.ListTrunks(ctx)
+		if err != nil {
+			return err
+		}
+		return a.print(ts, func(w *tabwriter.Writer) {
+			fmt.Fprintln(w, "NAME\tNETWORKS\tENABLED\tDESCRIPTION")
+			for _, t := range ts {
+				ns := make([]string, len(t.Networks))
+				for i, p := range t.Networks {
+					ns[i] = p.String()
+				}
+				fmt.Fprintf(w, "%s\t%s\t%v\t%s\n", t.Name, strings.Join(ns, ","), t.Enabled, t.Description)
+			}
+		})
+	case words[0] == "add" && len(words) >= 3:
+		return s.AddTrunk(ctx, store.Trunk{Name: words[1], Networks: nets, Enabled: !*disabled, Description: *descr})
+	case words[0] == "rm" && len(words) == 2:
+		return s.RemoveTrunk(ctx, words[1])
+	}
+	a.fs.Usage()
+	return fmt.Errorf("trunks: bad arguments %q", words)
 }

@@ -27,7 +27,9 @@ PostgreSQL), with no configuration needed. Phones register to and call
 through --sip-listen (and --sip-tls-listen for SIP over TLS); recordings
 land in DATA-DIR/recordings. The HTTP listener also serves the calls API:
 GET /api/calls, POST and DELETE /api/calls/CALL-ID/record (see callrec
-calls --help).
+calls --help). Once a user exists (callrec users add), REGISTER and
+calls must authenticate with digest (--auth), except from trunks'
+addresses (callrec trunks add).
 Flags override the config file; the config file overrides defaults.
 
 With --media-node (or serve.media_nodes) calls are anchored on remote
@@ -62,6 +64,8 @@ flags:
 	var nodes listFlag
 	fs.Var(&nodes, "media-node", "remote media node, repeatable: udp:HOST:PORT, udp6:[ADDR]:PORT or unix:/path, with =WEIGHT (default 1); local is the in-process node (default: local only)")
 	failClosed := fs.Bool("fail-closed", def.Serve.FailClosed, "answer 503 when no media node answers (default: the call goes through unrecorded)")
+	auth := fs.String("auth", def.Serve.Auth, "digest authentication: auto (on once a user exists), on or off")
+	realm := fs.String("realm", "", "digest realm, the users' domain (default: the request's domain)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return nil
@@ -106,6 +110,10 @@ flags:
 			cfg.Log.Level = *logLevel
 		case "fail-closed":
 			cfg.Serve.FailClosed = *failClosed
+		case "auth":
+			cfg.Serve.Auth = *auth
+		case "realm":
+			cfg.Serve.Realm = *realm
 		}
 	})
 	if len(nodes) > 0 {

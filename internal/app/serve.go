@@ -145,6 +145,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		Router:        proxy.Chain{proxy.LocationRouter{Locations: locs}, routes, sr},
 		Locations:     locs, Anchor: anchor, AnchorOnRecord: s.Anchor == "on_record",
 		FailClosed: s.FailClosed, Recording: policy.RecordingPolicy(), Logger: log, // proxy.New adds component=proxy
+		Auth: serveAuth(s, n.Store),
 	})
 	if err != nil {
 		return fail(err)
@@ -195,7 +196,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 			log.Error("http stopped", "err", err)
 		}
 	}()
-	log.Info("callrec ready", "sip", s.SIPListen, "sip_tls", s.SIPTLSListen, "http", n.HTTP, "data", s.DataDir, "record", s.PolicyDefault(), "anchor", s.Anchor, "media_nodes", len(s.MediaNodes))
+	log.Info("callrec ready", "sip", s.SIPListen, "sip_tls", s.SIPTLSListen, "http", n.HTTP, "data", s.DataDir, "record", s.PolicyDefault(), "anchor", s.Anchor, "media_nodes", len(s.MediaNodes), "auth", s.Auth)
 	return n, nil
 }
 

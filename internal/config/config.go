@@ -116,6 +116,16 @@ type Serve struct {
 	// (sent twice over UDP before the node is marked down). Zero value:
 	// 1s.
 	MediaTimeout Duration `yaml:"media_timeout"`
+	// Auth is digest authentication of users (RFC 3261 §22): "auto"
+	// (default: on once the users table has a user, so that a first
+	// `callrec serve` without users takes calls), "on" or "off".
+	// Requests from a trunk's networks (`callrec trunks`) are never
+	// challenged.
+	Auth string `yaml:"auth"`
+	// Realm is the digest realm, which must be the domain users were
+	// added with. Zero value: the request's domain (To host of a
+	// REGISTER, From host otherwise), so one proxy serves several domains.
+	Realm string `yaml:"realm"`
 }
 
 // MediaNode is one media node of `callrec serve`.
@@ -320,7 +330,8 @@ func Default() Config {
 		Log:       Log{Level: "info", Format: "text"},
 		Retention: Retention{HoldLabel: "legal_hold", Interval: Duration(time.Hour)},
 		Serve: Serve{DataDir: "callrec-data", SIPListen: "127.0.0.1:5060", HTTPListen: "127.0.0.1:8080", Record: "all",
-			InviteTimeout: Duration(181 * time.Second), MediaCheckInterval: Duration(2 * time.Second), MediaTimeout: Duration(time.Second), Anchor: "always"},
+			InviteTimeout: Duration(181 * time.Second), MediaCheckInterval: Duration(2 * time.Second), MediaTimeout: Duration(time.Second), Anchor: "always",
+			Auth: "auto"},
 		Media: Media{
 			Control:       []string{"unix:" + defaultSocket()},
 			Listen:        "127.0.0.1",
@@ -446,6 +457,14 @@ func (s *Serve) Validate() error {
 		if s.TLSCert == "" || s.TLSKey == "" {
 			errs = append(errs, errors.New("config: serve.sip_tls_listen needs serve.tls_cert and serve.tls_key"))
 		}
+	}
+	switch s.Auth {
+	case "auto", "on", "off":
+	default:
+		errs = append(errs, fmt.Errorf("config: serve.auth %q: want auto, on or off", s.Auth))
+	}
+	if strings.ContainsAny(s.Realm, "\"\\\r\n") {
+		errs = append(errs, fmt.Errorf("config: serve.realm %q: no quotes, backslashes or line breaks", s.Realm))
 	}
 	if s.InviteTimeout < 0 {
 		errs = append(errs, fmt.Errorf("config: serve.invite_timeout %s: want a positive duration", s.InviteTimeout.Std()))

@@ -28,7 +28,7 @@ func TestExampleConfigLoadsAndMatchesDefaults(t *testing.T) {
 	if c.Media.PortMin != d.Media.PortMin || c.Media.Timeout != d.Media.Timeout || c.Media.Allocation != d.Media.Allocation {
 		t.Errorf("example config drifted from defaults: %+v vs %+v", c.Media, d.Media)
 	}
-	if c.Serve.InviteTimeout != d.Serve.InviteTimeout || c.Serve.SIPTLSListen != "" {
+	if c.Serve.InviteTimeout != d.Serve.InviteTimeout || c.Serve.SIPTLSListen != "" || c.Serve.Auth != d.Serve.Auth || c.Serve.Realm != d.Serve.Realm {
 		t.Errorf("example serve section drifted from defaults: %+v vs %+v", c.Serve, d.Serve)
 	}
 	if !reflect.DeepEqual(c.Retention, d.Retention) {
@@ -60,6 +60,11 @@ func TestServeTLSValidate(t *testing.T) {
 		{"no key", func(s *Serve) { s.SIPTLSListen, s.TLSCert = "127.0.0.1:5061", "c.pem" }, "needs serve.tls_cert and serve.tls_key"},
 		{"bad addr", func(s *Serve) { s.SIPTLSListen, s.TLSCert, s.TLSKey = "localhost", "c.pem", "k.pem" }, "sip_tls_listen"},
 		{"negative timer C", func(s *Serve) { s.InviteTimeout = -1 }, "invite_timeout"},
+		{"auth on", func(s *Serve) { s.Auth, s.Realm = "on", "example.com" }, ""},
+		{"auth off", func(s *Serve) { s.Auth = "off" }, ""},
+		{"auth typo", func(s *Serve) { s.Auth = "yes" }, "serve.auth"},
+		{"auth empty", func(s *Serve) { s.Auth = "" }, "serve.auth"},
+		{"realm with a quote", func(s *Serve) { s.Realm = `a"b` }, "serve.realm"},
 	} {
 		cfg := Default()
 		c.mod(&cfg.Serve)
