@@ -17,8 +17,8 @@ func TestAuthCache(t *testing.T) {
 		ctx := context.Background()
 		now := time.UnixMilli(1_700_000_000_000)
 		c := NewAuthCache(s, CacheOptions{TTL: 10 * time.Second, Now: func() time.Time { return now }})
-		if any, err := c.HasUsers(ctx); err != nil || any {
-			t.Fatalf("HasUsers on an empty table = %v, %v", any, err)
+		if has, err := c.HasUsers(ctx); err != nil || has {
+			t.Fatalf("HasUsers on an empty table = %v, %v", has, err)
 		}
 		if _, err := c.TrunkForIP(ctx, netip.MustParseAddr("203.0.113.5")); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("TrunkForIP without trunks = %v", err)
@@ -42,15 +42,15 @@ func TestAuthCache(t *testing.T) {
 			}
 		}
 		// Within TTL the empty answers stand.
-		if any, _ := c.HasUsers(ctx); any {
+		if has, _ := c.HasUsers(ctx); has {
 			t.Error("HasUsers changed within TTL")
 		}
 		now = now.Add(11 * time.Second)
 
 		check := func(step string) {
 			t.Helper()
-			if any, err := c.HasUsers(ctx); err != nil || !any {
-				t.Errorf("%s: HasUsers = %v, %v", step, any, err)
+			if has, err := c.HasUsers(ctx); err != nil || !has {
+				t.Errorf("%s: HasUsers = %v, %v", step, has, err)
 			}
 			for _, u := range []struct {
 				user, want string
