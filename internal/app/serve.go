@@ -24,6 +24,7 @@ import (
 	"github.com/callrec/callrec/internal/media"
 	"github.com/callrec/callrec/internal/proxy"
 	"github.com/callrec/callrec/internal/record"
+	"github.com/callrec/callrec/internal/ship"
 	"github.com/callrec/callrec/internal/store"
 )
 
@@ -42,6 +43,8 @@ type Node struct {
 	// in-process node's recordings directory (nil without one).
 	Catalog *catalog.Catalog
 	Indexer *catalog.Indexer
+	// Shipper delivers recordings to storage.kind (nil for local).
+	Shipper *ship.Shipper
 	HTTP    string // bound address of the metrics/health listener
 	Config  config.Config
 
@@ -92,21 +95,43 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	m.Metrics = "" // served below, with the proxy's
 	if local {
 		// The catalogue indexes the in-process node's recordings as
-		// the recorder writes their sidecars.
+		// the recorder writes their sidecars; a shipper delivers them
+		// when they live elsewhere.
 		if n.Catalog, err = catalog.Open(ctx, n.Store); err != nil {
+			return fail(err)
+		}
+		target, err := storageTarget(ctx, c.Storage, n.Store)
+		if err != nil {
 			return fail(err)
 		}
 		host, _ := os.Hostname()
 		n.Indexer = catalog.NewIndexer(n.Catalog, m.RecordDir, cmp.Or(host, "local"), log.With("component", "catalog"))
-		var ixCtx context.Context
-		ixCtx, n.stopIndexer = context.WithCancel(context.Background())
+		hook := n.Indexer.Notify
+		var bgCtx context.Context
+		bgCtx, n.stopIndexer = context.WithCancel(context.Background())
 		n.ixDone = make(chan struct{})
-		go func() { defer close(n.ixDone); n.Indexer.Run(ixCtx) }()
+		var shipDone chan struct{}
+		if target != nil {
+			if n.Shipper, err = ship.New(ship.Config{Dir: m.RecordDir, Target: target, Interval: c.Storage.Interval.Std(),
+				KeepLocal: c.Storage.KeepLocal, OnShipped: n.Indexer.Notify, Logger: log.With("component", "ship")}); err != nil {
+				return fail(err)
+			}
+			hook = func(p string) { n.Indexer.Notify(p); n.Shipper.Notify(p) }
+			shipDone = make(chan struct{})
+			go func() { defer close(shipDone); n.Shipper.Run(bgCtx) }()
+		}
+		go func() {
+			defer close(n.ixDone)
+			n.Indexer.Run(bgCtx)
+			if shipDone != nil {
+				<-shipDone
+			}
+		}()
 		if r := c.Retention; len(r.Rules) > 0 || r.MaxBytes > 0 {
 			n.wg.Add(1)
-			go func() { defer n.wg.Done(); n.purge(ctx, r, catalog.FileRemover(m.RecordDir)) }()
+			go func() { defer n.wg.Done(); n.purge(ctx, r, catalog.FileRemover(m.RecordDir, target)) }()
 		}
-		if n.Media, err = StartMedia(ctx, m, log, WithSidecarHook(n.Indexer.Notify)); err != nil {
+		if n.Media, err = StartMedia(ctx, m, log, WithSidecarHook(hook)); err != nil {
 			return fail(err)
 		}
 	}

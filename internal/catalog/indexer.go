@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/internal/record"
+	"github.com/callrec/callrec/internal/ship"
 )
 
 // Indexer keeps the catalogue in step with a recordings directory: the
@@ -257,7 +258,22 @@ func (ix *Indexer) load(path string) (*Recording, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fromMeta(ix.dir, ix.node, strings.TrimSuffix(filepath.ToSlash(rel), ".json"), m), nil
+	r := fromMeta(ix.dir, ix.node, strings.TrimSuffix(filepath.ToSlash(rel), ".json"), m)
+	if mk, err := ship.ReadMarker(path); err == nil && len(mk.Files) > 0 {
+		// Delivered elsewhere (the local audio may be gone): the
+		// marker has where, the size and the checksum.
+		r.Location, r.Size = mk.Files[0].Location, 0
+		h := sha256.New()
+		for _, f := range mk.Files {
+			r.Size += f.Bytes
+			io.WriteString(h, f.SHA256)
+		}
+		r.Checksum = "sha256:" + mk.Files[0].SHA256
+		if len(mk.Files) > 1 {
+			r.Checksum = "sha256-of-sha256s:" + hex.EncodeToString(h.Sum(nil))
+		}
+	}
+	return r, nil
 }
 
 // fromMeta converts a sidecar to a catalogue row. Finished recordings
@@ -339,15 +355,27 @@ func contains(ss []string, s string) bool {
 }
 
 // FileRemover deletes the audio of recordings the indexer put from dir:
-// every file the sidecar lists, then the sidecar itself (so that no
-// rescan finds the recording again). Files already gone are skipped.
-func FileRemover(dir string) Remover {
-	return func(_ context.Context, r *Recording) error {
+// when the recording was delivered to target (its marker says so), the
+// delivered objects and the marker; then every local file the sidecar
+// lists, and the sidecar itself (so that no rescan finds the recording
+// again). Files already gone are skipped. target may be nil.
+func FileRemover(dir string, target ship.Target) Remover {
+	return func(ctx context.Context, r *Recording) error {
 		_, base, ok := strings.Cut(r.Key, "/")
 		if !ok {
 			return fmt.Errorf("catalog: key %q names no file", r.Key)
 		}
 		side := filepath.Join(dir, filepath.FromSlash(base)+".json")
+		if mk, err := ship.ReadMarker(side); err == nil && target != nil {
+			for _, f := range mk.Files {
+				if err := target.Remove(ctx, f.Path); err != nil {
+					return err
+				}
+			}
+		}
+		if err := os.Remove(ship.MarkerPath(side)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 		files := []string{r.Location}
 		if m, err := record.ReadMeta(side); err == nil {
 			files = files[:0]

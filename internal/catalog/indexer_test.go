@@ -147,7 +147,7 @@ func TestFileRemover(t *testing.T) {
 	dir := t.TempDir()
 	p := writeSidecar(t, dir, "2026/11/24/a", record.Meta{CallID: "a", Started: t0, Status: record.StatusComplete}, []byte("a"))
 	writeSidecar(t, dir, "2026/11/24/b", record.Meta{CallID: "b", Started: t0, Status: record.StatusComplete}, []byte("b"))
-	rm := FileRemover(dir)
+	rm := FileRemover(dir, nil)
 	r := &Recording{Key: "n1/2026/11/24/a", Location: "2026/11/24/a.wav"}
 	if err := rm(context.Background(), r); err != nil {
 		t.Fatal(err)

@@ -28,6 +28,22 @@ type Config struct {
 	Serve     Serve     `yaml:"serve"`
 	Media     Media     `yaml:"media"`
 	Retention Retention `yaml:"retention"`
+	Storage   Storage   `yaml:"storage"`
+}
+
+// Storage is where recordings live. The recorder always writes to the
+// local recordings directory first; any other kind has them delivered
+// there while the call runs (internal/ship).
+type Storage struct {
+	// Kind is local (default: they stay in the recordings directory)
+	// or dir (copied into Dir, e.g. an archive on a network mount).
+	Kind string `yaml:"kind"`
+	// Dir is the archive directory of kind dir.
+	Dir string `yaml:"dir"`
+	// KeepLocal keeps the local copy after delivery.
+	KeepLocal bool `yaml:"keep_local"`
+	// Interval is how often growing recordings are copied. Zero: 1s.
+	Interval Duration `yaml:"interval"`
 }
 
 // Retention is how long recordings are kept (callrec serve purges the
@@ -329,6 +345,7 @@ func Default() Config {
 	return Config{
 		Log:       Log{Level: "info", Format: "text"},
 		Retention: Retention{HoldLabel: "legal_hold", Interval: Duration(time.Hour)},
+		Storage:   Storage{Kind: "local", Interval: Duration(time.Second)},
 		Serve: Serve{DataDir: "callrec-data", SIPListen: "127.0.0.1:5060", HTTPListen: "127.0.0.1:8080", Record: "all",
 			InviteTimeout: Duration(181 * time.Second), MediaCheckInterval: Duration(2 * time.Second), MediaTimeout: Duration(time.Second), Anchor: "always",
 			Auth: "auto"},
@@ -411,6 +428,15 @@ func (c *Config) Validate() error {
 		if r.MaxAge <= 0 {
 			errs = append(errs, fmt.Errorf("config: retention.rules[%d]: max_age must be positive", i))
 		}
+	}
+	switch c.Storage.Kind {
+	case "", "local":
+	case "dir":
+		if c.Storage.Dir == "" {
+			errs = append(errs, fmt.Errorf("config: storage.kind dir needs storage.dir"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("config: storage.kind %q: want local or dir", c.Storage.Kind))
 	}
 	if c.Retention.MaxBytes < 0 || c.Retention.Interval < 0 {
 		errs = append(errs, fmt.Errorf("config: retention: max_bytes and interval must not be negative"))

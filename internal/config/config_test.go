@@ -31,6 +31,9 @@ func TestExampleConfigLoadsAndMatchesDefaults(t *testing.T) {
 	if c.Serve.InviteTimeout != d.Serve.InviteTimeout || c.Serve.SIPTLSListen != "" || c.Serve.Auth != d.Serve.Auth || c.Serve.Realm != d.Serve.Realm {
 		t.Errorf("example serve section drifted from defaults: %+v vs %+v", c.Serve, d.Serve)
 	}
+	if c.Storage != d.Storage {
+		t.Errorf("example storage section drifted from defaults: %+v vs %+v", c.Storage, d.Storage)
+	}
 	if !reflect.DeepEqual(c.Retention, d.Retention) {
 		t.Errorf("example retention section drifted from defaults: %+v vs %+v", c.Retention, d.Retention)
 	}

@@ -9,18 +9,29 @@ import (
 	"testing"
 )
 
-// FreeUDPPort returns a UDP port on ip that was free a moment ago: it binds
-// ip:0, reads the port the kernel chose and releases it. Another process
-// may take the port before the caller binds it; on loopback with ports the
-// kernel hands out in sequence that window is small enough for tests.
+// FreeUDPPort returns a port on ip that was free a moment ago for UDP
+// and for TCP (a SIP listen address takes both): it binds ip:0 for UDP,
+// reads the port the kernel chose, checks TCP can bind it too and
+// releases both. Another process may take the port before the caller
+// binds it; on loopback with ports the kernel hands out in sequence that
+// window is small enough for tests.
 func FreeUDPPort(t testing.TB, ip string) int {
 	t.Helper()
-	c, err := net.ListenPacket("udp4", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		t.Fatalf("nettest: pick a free udp port on %s: %v", ip, err)
+	for range 20 {
+		c, err := net.ListenPacket("udp4", net.JoinHostPort(ip, "0"))
+		if err != nil {
+			t.Fatalf("nettest: pick a free udp port on %s: %v", ip, err)
+		}
+		port := c.LocalAddr().(*net.UDPAddr).Port
+		l, err := net.Listen("tcp4", net.JoinHostPort(ip, strconv.Itoa(port)))
+		c.Close()
+		if err == nil {
+			l.Close()
+			return port
+		}
 	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
+	t.Fatalf("nettest: no port free for both udp and tcp on %s", ip)
+	return 0
 }
 
 // FreeUDPRange returns the first port of n consecutive UDP ports on ip that

@@ -1,0 +1,259 @@
+package ship
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/internal/record"
+)
+
+// fakeRecording writes what the recorder writes: a sidecar naming a
+// WAV file, and the file growing with its header rewritten (the data
+// size) at each flush.
+type fakeRecording struct {
+	t       *testing.T
+	dir     string
+	base    string
+	sidecar string
+	f       *os.File
+	data    int
+}
+
+func newFakeRecording(t *testing.T, dir, base string) *fakeRecording {
+	t.Helper()
+	r := &fakeRecording{t: t, dir: dir, base: base, sidecar: filepath.Join(dir, base+".json")}
+	if err := os.MkdirAll(filepath.Dir(r.sidecar), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, base+".wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	r.f = f
+	r.header()
+	r.meta(record.StatusRecording)
+	return r
+}
+
+func (r *fakeRecording) header() {
+	h := make([]byte, 44)
+	copy(h, "RIFF")
+	binary.LittleEndian.PutUint32(h[4:], uint32(36+r.data))
+	copy(h[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(h[16:], 16)
+	copy(h[36:], "data")
+	binary.LittleEndian.PutUint32(h[40:], uint32(r.data))
+	if _, err := r.f.WriteAt(h, 0); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// grow appends n bytes of audio and rewrites the header.
+func (r *fakeRecording) grow(n int) {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.data + i)
+	}
+	if _, err := r.f.WriteAt(b, int64(44+r.data)); err != nil {
+		r.t.Fatal(err)
+	}
+	r.data += n
+	r.header()
+}
+
+func (r *fakeRecording) meta(status string) {
+	m := record.Meta{CallID: r.base, Started: time.Now(), Status: status,
+		Files: []record.File{{Path: r.base + ".wav", Part: 1}}}
+	b, _ := json.Marshal(m)
+	if err := os.WriteFile(r.sidecar, b, 0o644); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *fakeRecording) content() []byte {
+	b, err := os.ReadFile(filepath.Join(r.dir, r.base+".wav"))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return b
+}
+
+func waitFor(t *testing.T, what string, f func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !f(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestShipLive: bytes reach the target while the recording grows, with
+// the header current; at the end the target holds exactly the file, the
+// marker says where and with which checksum, and the local audio is
+// deleted.
+func TestShipLive(t *testing.T) {
+	src, dst := t.TempDir(), t.TempDir()
+	var shipped atomic.Value
+	s, err := New(Config{Dir: src, Target: DirTarget{Dir: dst}, Interval: 20 * time.Millisecond,
+		OnShipped: func(p string) { shipped.Store(p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+	rec := newFakeRecording(t, src, "2026/11/24/call1")
+	s.Notify(rec.sidecar)
+	part := filepath.Join(dst, "2026/11/24/call1.wav.part")
+	for i := 1; i <= 3; i++ {
+		rec.grow(10000)
+		want := rec.content()
+		waitFor(t, "the growing file in the target", func() bool {
+			got, _ := os.ReadFile(part)
+			return bytes.Equal(got, want)
+		})
+	}
+	rec.grow(777)
+	want := rec.content()
+	rec.meta(record.StatusComplete)
+	s.Notify(rec.sidecar)
+	waitFor(t, "delivery", func() bool { return shipped.Load() != nil })
+	got, err := os.ReadFile(filepath.Join(dst, "2026/11/24/call1.wav"))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("delivered %d bytes (%v), want the %d of the file", len(got), err, len(want))
+	}
+	mk, err := ReadMarker(rec.sidecar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(want)
+	if len(mk.Files) != 1 || mk.Files[0].SHA256 != hex.EncodeToString(sum[:]) || mk.Files[0].Bytes != int64(len(want)) ||
+		mk.Files[0].Location != "file:"+filepath.Join(dst, "2026/11/24/call1.wav") {
+		t.Errorf("marker %+v", mk)
+	}
+	if _, err := os.Stat(filepath.Join(src, "2026/11/24/call1.wav")); !os.IsNotExist(err) {
+		t.Errorf("local audio kept: %v", err)
+	}
+	if _, err := os.Stat(rec.sidecar); err != nil {
+		t.Errorf("sidecar: %v", err)
+	}
+}
+
+// flaky fails every write while down is set.
+type flaky struct {
+	Target
+	down atomic.Bool
+}
+
+type flakyObject struct {
+	Object
+	t *flaky
+}
+
+var errDown = errors.New("target down")
+
+func (f *flaky) Open(ctx context.Context, key string) (Object, error) {
+	if f.down.Load() {
+		return nil, errDown
+	}
+	o, err := f.Target.Open(ctx, key)
+	return &flakyObject{Object: o, t: f}, err
+}
+
+func (o *flakyObject) WriteAt(ctx context.Context, p []byte, off int64) error {
+	if o.t.down.Load() {
+		return errDown
+	}
+	return o.Object.WriteAt(ctx, p, off)
+}
+
+// TestShipResume: the target goes down mid-call and the recording ends
+// while it is down; a restarted Shipper (a new process) resumes from
+// what the target holds and delivers the whole file.
+func TestShipResume(t *testing.T) {
+	src, dst := t.TempDir(), t.TempDir()
+	target := &flaky{Target: DirTarget{Dir: dst}}
+	s1, _ := New(Config{Dir: src, Target: target, Interval: 20 * time.Millisecond})
+	ctx1, stop1 := context.WithCancel(context.Background())
+	done1 := make(chan struct{})
+	go func() { defer close(done1); s1.Run(ctx1) }()
+	rec := newFakeRecording(t, src, "r")
+	s1.Notify(rec.sidecar)
+	rec.grow(5000)
+	waitFor(t, "the first bytes", func() bool {
+		st, err := os.Stat(filepath.Join(dst, "r.wav.part"))
+		return err == nil && st.Size() > 5000
+	})
+	target.down.Store(true)
+	rec.grow(5000)
+	rec.meta(record.StatusComplete)
+	s1.Notify(rec.sidecar)
+	waitFor(t, "a failed write", func() bool { return s1.Errors.Load() > 0 })
+	stop1()
+	<-done1
+	if _, err := os.Stat(MarkerPath(rec.sidecar)); !os.IsNotExist(err) {
+		t.Fatal("marked delivered while the target was down")
+	}
+	target.down.Store(false)
+	s2, _ := New(Config{Dir: src, Target: target, Interval: 20 * time.Millisecond, KeepLocal: true})
+	ctx2, stop2 := context.WithCancel(context.Background())
+	defer stop2()
+	go s2.Run(ctx2) // no Notify: the start scan finds it
+	waitFor(t, "delivery after restart", func() bool { _, err := os.Stat(MarkerPath(rec.sidecar)); return err == nil })
+	got, _ := os.ReadFile(filepath.Join(dst, "r.wav"))
+	if want := rec.content(); !bytes.Equal(got, want) {
+		t.Errorf("delivered %d bytes, want %d identical", len(got), len(want))
+	}
+	if s2.Bytes.Load() >= uint64(len(rec.content())) {
+		t.Errorf("the restarted shipper sent %d bytes: it did not resume", s2.Bytes.Load())
+	}
+}
+
+// TestDirTargetContract: appends and header rewrites only; a commit
+// with the same content again succeeds, with other content fails.
+func TestDirTargetContract(t *testing.T) {
+	ctx := context.Background()
+	tg := DirTarget{Dir: t.TempDir()}
+	o, err := tg.Open(ctx, "a/b.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.WriteAt(ctx, make([]byte, 1000), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.WriteAt(ctx, []byte("x"), 2000); !errors.Is(err, ErrBadWrite) {
+		t.Errorf("gap: %v", err)
+	}
+	if err := o.WriteAt(ctx, []byte("x"), 600); !errors.Is(err, ErrBadWrite) {
+		t.Errorf("rewrite past the header window: %v", err)
+	}
+	if err := o.WriteAt(ctx, []byte("RIFF"), 0); err != nil {
+		t.Errorf("header rewrite: %v", err)
+	}
+	want := append([]byte("RIFF"), make([]byte, 896)...)
+	if err := o.Commit(ctx, 900, sha256.Sum256(want)); err != nil {
+		t.Fatalf("commit truncating to 900: %v", err)
+	}
+	o2, _ := tg.Open(ctx, "a/b.wav")
+	if err := o2.Commit(ctx, 900, sha256.Sum256(want)); err != nil {
+		t.Errorf("re-commit: %v", err)
+	}
+	if err := o2.Commit(ctx, 900, sha256.Sum256([]byte("other"))); err == nil {
+		t.Error("re-commit with another checksum accepted")
+	}
+	if _, err := tg.Open(ctx, "../escape"); err == nil {
+		t.Error("a key leaving the directory was accepted")
+	}
+}
