@@ -19,6 +19,7 @@ import (
 	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/record"
+	"github.com/callrec/callrec/internal/ship"
 	"github.com/callrec/callrec/internal/store"
 )
 
@@ -48,6 +49,14 @@ func TestServeRecordsSippCall(t *testing.T) {
 			c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}}
 			c.Retention.Rules = []config.RetentionRule{{MaxAge: config.Duration(5 * time.Second)}}
 			c.Retention.Interval = config.Duration(200 * time.Millisecond)
+		}, nil)
+	})
+	t.Run("archive", func(t *testing.T) {
+		// storage.kind dir: the recording is delivered to an archive
+		// directory while the call runs; the catalogue points there.
+		serveCall(t, func(c *config.Config, uas string) {
+			c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}}
+			c.Storage = config.Storage{Kind: "dir", Dir: t.TempDir(), Interval: config.Duration(200 * time.Millisecond)}
 		}, nil)
 	})
 	t.Run("registered-user", func(t *testing.T) {
@@ -203,7 +212,25 @@ func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas strin
 	if m.Status != record.StatusComplete || !strings.HasPrefix(m.Caller, "sip:") || !strings.HasPrefix(m.Callee, "sip:") {
 		t.Errorf("recording %s: status %s caller %q callee %q", path, m.Status, m.Caller, m.Callee)
 	}
-	l, r, fm := readStereo(t, &RecordingNode{Dir: filepath.Join(c.Serve.DataDir, "recordings")}, m)
+	audioDir, location := filepath.Join(c.Serve.DataDir, "recordings"), m.Files[0].Path
+	if c.Storage.Kind == "dir" {
+		// Delivered to the archive: the marker appears, the local audio
+		// goes, the archive holds it.
+		var mk *ship.Marker
+		for mk == nil {
+			mk, _ = ship.ReadMarker(path)
+			select {
+			case <-ctx.Done():
+				t.Fatalf("recording %s not delivered", path)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		if _, err := os.Stat(filepath.Join(audioDir, m.Files[0].Path)); !os.IsNotExist(err) {
+			t.Errorf("local audio kept after delivery: %v", err)
+		}
+		audioDir, location = c.Storage.Dir, "file:"+filepath.Join(c.Storage.Dir, m.Files[0].Path)
+	}
+	l, r, fm := readStereo(t, &RecordingNode{Dir: audioDir}, m)
 	if fm.Channels != 2 || len(l) < 8000 {
 		t.Fatalf("recording %+v with %d samples per channel", fm, len(l))
 	}
@@ -214,7 +241,7 @@ func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas strin
 	}
 	// The catalogue has the call, complete, with the audio's checksum.
 	var row *catalog.Recording
-	for row == nil || row.Status != catalog.StatusComplete {
+	for row == nil || row.Status != catalog.StatusComplete || row.Location != location {
 		if p, err := n.Catalog.Search(ctx, catalog.Query{CallID: callID}); err == nil && len(p.Recordings) == 1 {
 			row = p.Recordings[0]
 		}
@@ -224,12 +251,12 @@ func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas strin
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	audio, err := os.ReadFile(filepath.Join(c.Serve.DataDir, "recordings", m.Files[0].Path))
+	audio, err := os.ReadFile(filepath.Join(audioDir, m.Files[0].Path))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sum := sha256.Sum256(audio); row.Checksum != "sha256:"+hex.EncodeToString(sum[:]) || row.Size != int64(len(audio)) ||
-		row.Location != m.Files[0].Path || row.Caller != m.Caller || row.Duration < time.Second {
+		row.Location != location || row.Caller != m.Caller || row.Duration < time.Second {
 		t.Errorf("catalogue row %+v for file of %d bytes", row, len(audio))
 	}
 	if len(c.Retention.Rules) > 0 {
