@@ -85,3 +85,27 @@ func WriteMulawWAV(t testing.TB, name string, ms int) string {
 	}
 	return path
 }
+
+// TonePower is the power of s at freq Hz (sampled at rate Hz) relative to
+// the signal's total power, by the Goertzel algorithm: about 1 for a pure
+// tone at freq that fills s, about 0 for other tones and silence.
+func TonePower(s []int16, freq float64, rate int) float64 {
+	if len(s) == 0 {
+		return 0
+	}
+	w := 2 * math.Pi * freq / float64(rate)
+	coeff := 2 * math.Cos(w)
+	var s1, s2, total float64
+	for _, v := range s {
+		x := float64(v)
+		s1, s2 = x+coeff*s1-s2, s1
+		total += x * x
+	}
+	if total == 0 {
+		return 0
+	}
+	p := s1*s1 + s2*s2 - coeff*s1*s2
+	// A full-scale tone of N samples gives p = (A N / 2)^2 and
+	// total = A^2 N / 2: the ratio is N / 2.
+	return p / total / (float64(len(s)) / 2)
+}

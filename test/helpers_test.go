@@ -3,6 +3,7 @@ package test
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"net/netip"
 	"os"
 	"testing"
@@ -99,5 +100,21 @@ func TestWriteRTPPcap(t *testing.T) {
 		binary.BigEndian.Uint32(rtp[4:]) != 160 || binary.BigEndian.Uint32(rtp[8:]) != 0x01020304 ||
 		!bytes.Equal(rtp[12:], audio[160:320]) {
 		t.Errorf("bad RTP packet % x", rtp[:12])
+	}
+}
+
+func TestTonePower(t *testing.T) {
+	tone := make([]int16, 8000)
+	for i := range tone {
+		tone[i] = int16(8000 * math.Sin(2*math.Pi*440*float64(i)/8000))
+	}
+	if p := TonePower(tone, 440, 8000); p < 0.95 || p > 1.05 {
+		t.Errorf("440 Hz tone at 440 Hz: %.3f, want about 1", p)
+	}
+	if p := TonePower(tone, 1000, 8000); p > 0.01 {
+		t.Errorf("440 Hz tone at 1000 Hz: %.3f, want about 0", p)
+	}
+	if p := TonePower(make([]int16, 100), 440, 8000); p != 0 {
+		t.Errorf("silence: %.3f", p)
 	}
 }

@@ -292,6 +292,16 @@ func (p *Process) ExitCode() int {
 // steal it from the process being waited for). It gives up when ctx ends
 // or died is closed.
 func WaitUDPBound(ctx context.Context, ip string, port int, died <-chan struct{}) error {
+	return waitBound(ctx, "udp", ip, port, died)
+}
+
+// WaitTCPListening is WaitUDPBound for a listening TCP socket (from
+// /proc/net/tcp, state LISTEN).
+func WaitTCPListening(ctx context.Context, ip string, port int, died <-chan struct{}) error {
+	return waitBound(ctx, "tcp", ip, port, died)
+}
+
+func waitBound(ctx context.Context, network, ip string, port int, died <-chan struct{}) error {
 	a := net.ParseIP(ip).To4()
 	if a == nil {
 		return fmt.Errorf("interop: %s is not an IPv4 address", ip)
@@ -301,21 +311,22 @@ func WaitUDPBound(ctx context.Context, ip string, port int, died <-chan struct{}
 	want := fmt.Sprintf("%02X%02X%02X%02X:%04X", a[3], a[2], a[1], a[0], port)
 	wild := fmt.Sprintf("00000000:%04X", port)
 	for {
-		b, err := os.ReadFile("/proc/net/udp")
+		b, err := os.ReadFile("/proc/net/" + network)
 		if err != nil {
 			return err
 		}
 		for _, line := range strings.Split(string(b), "\n") {
 			f := strings.Fields(line)
-			if len(f) > 2 && (f[1] == want || f[1] == wild) {
+			// st 0A is TCP_LISTEN; UDP sockets have no listening state.
+			if len(f) > 3 && (f[1] == want || f[1] == wild) && (network == "udp" || f[3] == "0A") {
 				return nil
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("interop: nothing bound to udp %s:%d: %w", ip, port, ctx.Err())
+			return fmt.Errorf("interop: nothing bound to %s %s:%d: %w", network, ip, port, ctx.Err())
 		case <-died:
-			return fmt.Errorf("interop: process exited before binding udp %s:%d", ip, port)
+			return fmt.Errorf("interop: process exited before binding %s %s:%d", network, ip, port)
 		case <-time.After(20 * time.Millisecond): // poll interval of a file that has no change notification
 		}
 	}

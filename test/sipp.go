@@ -23,6 +23,7 @@ type SippConfig struct {
 	RTPEcho  bool              // -rtp_echo: echo RTP received on the media port
 	Calls    int               // -m; 0 means 1
 	Files    map[string][]byte // written into sipp's working dir first (rtp_stream takes no keywords)
+	TCP      bool              // -t t1: SIP over one TCP connection instead of UDP
 	Extra    []string          // more sipp flags
 }
 
@@ -34,6 +35,8 @@ type Sipp struct {
 	IP         string
 	Port       int // SIP port
 	MediaPort  int // -mp: RTP port (sipp also binds MediaPort+2)
+	TCP        bool
+	CallID     string // the Call-ID of call 1 (CallID of the config with %u as 1)
 	MessageLog string
 	ErrorLog   string
 }
@@ -50,6 +53,8 @@ func StartSipp(t testing.TB, cfg SippConfig) *Sipp {
 		IP:        cfg.IP,
 		Port:      FreeUDPPort(t, cfg.IP),
 		MediaPort: FreeUDPPortPair(t, cfg.IP),
+		TCP:       cfg.TCP,
+		CallID:    strings.ReplaceAll(cfg.CallID, "%u", "1"),
 	}
 	s.MessageLog = filepath.Join(s.Dir, "messages.log")
 	s.ErrorLog = filepath.Join(s.Dir, "errors.log")
@@ -72,6 +77,9 @@ func StartSipp(t testing.TB, cfg SippConfig) *Sipp {
 		"-trace_err", "-error_file", s.ErrorLog,
 		"-timeout", "45s", "-timeout_error",
 	}
+	if cfg.TCP {
+		args = append(args, "-t", "t1")
+	}
 	if cfg.RTPEcho {
 		args = append(args, "-rtp_echo")
 	}
@@ -88,7 +96,11 @@ func StartSipp(t testing.TB, cfg SippConfig) *Sipp {
 	s.Proc = StartProcess(t, cfg.Label, s.Dir, bin, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := WaitUDPBound(ctx, s.IP, s.Port, s.Proc.Done()); err != nil {
+	wait := WaitUDPBound
+	if cfg.TCP {
+		wait = WaitTCPListening
+	}
+	if err := wait(ctx, s.IP, s.Port, s.Proc.Done()); err != nil {
 		t.Fatalf("interop: %s: %v", cfg.Label, err)
 	}
 	t.Cleanup(func() {
