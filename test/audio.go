@@ -86,26 +86,29 @@ func WriteMulawWAV(t testing.TB, name string, ms int) string {
 	return path
 }
 
-// TonePower is the power of s at freq Hz (sampled at rate Hz) relative to
-// the signal's total power, by the Goertzel algorithm: about 1 for a pure
-// tone at freq that fills s, about 0 for other tones and silence.
+// TonePower is the share of s's power at freq Hz (sampled at rate Hz),
+// by the Goertzel algorithm over blocks of 50 ms so that phase jumps
+// (a stream restarted, a lost packet) do not cancel out: about 1 for a
+// tone at freq, about 0 for other tones (at least 20 Hz away) and
+// silence.
 func TonePower(s []int16, freq float64, rate int) float64 {
-	if len(s) == 0 {
-		return 0
-	}
-	w := 2 * math.Pi * freq / float64(rate)
-	coeff := 2 * math.Cos(w)
-	var s1, s2, total float64
-	for _, v := range s {
-		x := float64(v)
-		s1, s2 = x+coeff*s1-s2, s1
-		total += x * x
+	block := rate / 20
+	coeff := 2 * math.Cos(2*math.Pi*freq/float64(rate))
+	var tone, total float64
+	for len(s) >= block {
+		var s1, s2 float64
+		for _, v := range s[:block] {
+			x := float64(v)
+			s1, s2 = x+coeff*s1-s2, s1
+			total += x * x
+		}
+		// A tone of amplitude A over N samples gives a bin power of
+		// (A N / 2)^2 and a total power of A^2 N / 2: scale by 2/N.
+		tone += (s1*s1 + s2*s2 - coeff*s1*s2) * 2 / float64(block)
+		s = s[block:]
 	}
 	if total == 0 {
 		return 0
 	}
-	p := s1*s1 + s2*s2 - coeff*s1*s2
-	// A full-scale tone of N samples gives p = (A N / 2)^2 and
-	// total = A^2 N / 2: the ratio is N / 2.
-	return p / total / (float64(len(s)) / 2)
+	return tone / total
 }
