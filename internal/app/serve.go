@@ -232,7 +232,8 @@ func (n *Node) localAnchor() proxy.ManagerAnchor {
 	a := proxy.ManagerAnchor{M: n.Media.Manager}
 	if rec := n.Media.Recorder; rec != nil {
 		a.Prepare = func(c proxy.Call, d proxy.Decision) error {
-			return rec.Prepare(c.CallID, record.Options{Caller: c.Caller, Callee: c.Callee, Profile: d.Profile, Labels: d.Labels})
+			return rec.Prepare(c.CallID, record.Options{Caller: c.Caller, Callee: c.Callee, Profile: d.Profile, Labels: d.Labels,
+				CalleeFirst: c.CalleeFirst})
 		}
 	}
 	return a

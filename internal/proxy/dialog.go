@@ -27,6 +27,9 @@ type call struct {
 	// lateOfferer is the tag of the party whose offer came in a 2xx
 	// (late offer) and whose answer is due in the ACK; "" otherwise.
 	lateOfferer string
+	// calleeFirst: the node's streams were created by the callee's late
+	// offer, so they are oriented callee first (Call.CalleeFirst).
+	calleeFirst bool
 
 	caller, callee, ruri string // From and To URIs, initial Request-URI
 	decision             Decision
@@ -201,7 +204,8 @@ func (c *calls) noteSDP(id, fromTag string, body []byte, fromOther bool) {
 // info returns k as a Call.
 func (k *call) info() Call {
 	return Call{CallID: k.id, FromTag: k.fromTag, ToTag: k.toTag, Caller: k.caller, Callee: k.callee,
-		InitialRequestURI: k.ruri, Started: k.created, Answered: k.answered, Anchored: k.anchored, Recording: k.recording}
+		InitialRequestURI: k.ruri, Started: k.created, Answered: k.answered, Anchored: k.anchored, Recording: k.recording,
+		CalleeFirst: k.calleeFirst}
 }
 
 // list returns every call, oldest first.

@@ -51,7 +51,7 @@ type recAnchor struct {
 }
 
 func (a recAnchor) Record(_ context.Context, c Call, d Decision) error {
-	a.recorded <- c.CallID + " " + c.FromTag + " " + c.ToTag + " " + d.Profile
+	a.recorded <- fmt.Sprintf("%s %s %s %s callee-first=%v", c.CallID, c.FromTag, c.ToTag, d.Profile, c.CalleeFirst)
 	return nil
 }
 
@@ -104,7 +104,7 @@ func TestDialogHoldResume(t *testing.T) {
 	}
 	select {
 	case got := <-anchor.recorded:
-		if got != "dlg a1 u1 p1" {
+		if got != "dlg a1 u1 p1 callee-first=false" {
 			t.Errorf("Record(%s)", got)
 		}
 	default:
@@ -145,6 +145,37 @@ func TestDialogHoldResume(t *testing.T) {
 	}
 	if n := s.Stats().Dialogs; n != 0 {
 		t.Errorf("%d calls still tracked after BYE", n)
+	}
+}
+
+// TestLateOfferCalleeFirst: an INVITE without SDP is answered with the
+// callee's offer, which creates the node's streams callee first; the
+// Recorder is told so (the recorder swaps them back, so the caller stays
+// on the left).
+func TestLateOfferCalleeFirst(t *testing.T) {
+	m, _ := newManager(t)
+	uas, uac := newPeer(t), newPeer(t)
+	r, _ := NewStaticRouter([]StaticRule{{Destination: "sip:" + uas.addr()}})
+	anchor := recAnchor{ManagerAnchor{M: m}, make(chan string, 1)}
+	s := startServer(t, Config{Router: r, Anchor: anchor, Recording: func(context.Context, Call) Decision {
+		return Decision{Record: true}
+	}})
+	uac.send(s.Addr("udp"), inviteFrom(uac, "sip:bob@"+s.Addr("udp"), "late", ""))
+	uas.replySDP(uas.expect("INVITE"), "u1", sdpBody("127.0.0.3", 5000, ""))
+	if ip, _ := mediaOf(t, uac.expect("SIP/2.0 200")); ip != "127.0.0.1" {
+		t.Errorf("late offer to the caller points at %s", ip)
+	}
+	select {
+	case got := <-anchor.recorded:
+		if got != "late a1 u1  callee-first=true" {
+			t.Errorf("Record(%s)", got)
+		}
+	default:
+		t.Fatal("Record not called")
+	}
+	st, err := m.Query("late", "a1", "u1", 1)
+	if err != nil || st.Legs[0].Remote.String() != "127.0.0.3:5000" {
+		t.Errorf("node's first leg %+v (%v), want the callee's offer", st.Legs[0].Remote, err)
 	}
 }
 

@@ -101,8 +101,8 @@ func (s *Server) answer(st *txState, res *sip.Response) {
 		body, err = s.cfg.Anchor.Offer(st.ctx, callID, to, from, res.Body())
 		if err == nil {
 			st.anchored = true
-			if !s.calls.update(callID, func(c *call) { c.lateOfferer = to }) {
-				s.calls.put(&call{id: callID, fromTag: from, toTag: to, created: time.Now(), lateOfferer: to})
+			if !s.calls.update(callID, func(c *call) { c.lateOfferer, c.calleeFirst = to, true }) {
+				s.calls.put(&call{id: callID, fromTag: from, toTag: to, created: time.Now(), lateOfferer: to, calleeFirst: true})
 			}
 		}
 	case st.hadOffer:

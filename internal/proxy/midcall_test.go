@@ -97,7 +97,7 @@ func TestMidCallAnchor(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Record: %v", err)
 	}
-	if got := <-a.recorded; got != "dlg a1 u1 p" {
+	if got := <-a.recorded; got != "dlg a1 u1 p callee-first=false" {
 		t.Errorf("Record(%s)", got)
 	}
 	st, err := m.Query("dlg", "a1", "u1", 1)

@@ -29,6 +29,11 @@ type Call struct {
 	Answered          time.Time `json:"answered,omitzero"` // zero while ringing
 	Anchored          bool      `json:"anchored"`          // media goes through the node
 	Recording         bool      `json:"recording"`         // a recording was started and not stopped
+	// CalleeFirst: the INVITE had no SDP and the media node's streams
+	// were created by the callee's offer in its 2xx (late offer), so
+	// they are oriented callee first; a recorder puts the caller back on
+	// the left.
+	CalleeFirst bool `json:"callee_first,omitempty"`
 }
 
 // RecordingPolicy decides at each initial INVITE whether the call is to

@@ -65,6 +65,13 @@ type Options struct {
 	Callee string
 	// Payloads are the call's dynamic payload types, from its SDP.
 	Payloads map[uint8]codec.Format
+	// CalleeFirst says the media node's first leg is the callee: the
+	// call's first offer came from the callee (a late offer, RFC 3261
+	// §13.2.1, made in the 200 to an INVITE without SDP), so the node's
+	// streams are oriented callee first. The recording still puts the
+	// caller on the left and first in Meta.Legs, and Meta's FromTag and
+	// ToTag are the caller's and the callee's.
+	CalleeFirst bool
 }
 
 // Recorder records calls: it implements media.TapFactory, so the media

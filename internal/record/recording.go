@@ -96,6 +96,9 @@ func newRecording(r *Recorder, info media.StreamInfo, o Options) (*Recording, er
 	rec := &Recording{r: r, start: now.UnixNano(), opts: o, pulled: now.UnixNano(), lastPT: [2]int16{-1, -1}}
 	rec.meta = Meta{CallID: info.CallID, FromTag: info.FromTag, ToTag: info.ToTag, Label: o.Label, Labels: o.Labels,
 		Caller: o.Caller, Callee: o.Callee, Started: now.UTC(), Profile: o.Profile, Status: StatusRecording}
+	if o.CalleeFirst {
+		rec.meta.FromTag, rec.meta.ToTag = info.ToTag, info.FromTag
+	}
 	if rec.meta.Profile == "" {
 		rec.meta.Profile = "default"
 	}
@@ -193,6 +196,9 @@ func (rec *Recording) process(now int64, final bool) bool {
 func (rec *Recording) push(arrival int64, dir, _ uint8, pkt []byte) {
 	if rec.failed || dir > 1 {
 		return
+	}
+	if rec.opts.CalleeFirst {
+		dir ^= 1 // the node's first leg is the callee (Options.CalleeFirst)
 	}
 	if rec.legs[0] == nil {
 		if err := rec.open(pkt); err != nil {
