@@ -35,7 +35,7 @@ func TestServeRecordsBaresipCall(t *testing.T) {
 
 	c := config.Default()
 	c.Serve.DataDir = t.TempDir()
-	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", FreeSIPPort(t, "127.0.0.1"))
+	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t, "127.0.0.1"))
 	c.Serve.HTTPListen = "127.0.0.1:0"
 	c.Media.PortMin = FreeUDPRange(t, "127.0.0.1", 32)
 	c.Media.PortMax = c.Media.PortMin + 31

@@ -40,10 +40,6 @@ func RequireBinary(t testing.TB, name, debianPackage string) string {
 // nettest.FreeUDPPort).
 func FreeUDPPort(t testing.TB, ip string) int { t.Helper(); return nettest.FreeUDPPort(t, ip) }
 
-// FreeSIPPort returns a port on ip free for both UDP and TCP a moment ago
-// (see nettest.FreeSIPPort), for SIP listeners.
-func FreeSIPPort(t testing.TB, ip string) int { t.Helper(); return nettest.FreeSIPPort(t, ip) }
-
 // FreeUDPPortPair returns an even UDP port p on ip such that p and p+2 were
 // both free (sipp binds its audio socket on -mp and video on -mp+2).
 func FreeUDPPortPair(t testing.TB, ip string) int {

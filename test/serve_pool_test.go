@@ -65,7 +65,7 @@ func TestServeMediaNodeFailover(t *testing.T) {
 	c := config.Default()
 	c.Serve.Routes = []config.Route{{Destination: "sip:" + uas.Addr()}}
 	c.Serve.DataDir = t.TempDir()
-	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", FreeSIPPort(t, "127.0.0.1"))
+	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t, "127.0.0.1"))
 	c.Serve.HTTPListen = "127.0.0.1:0"
 	c.Serve.MediaNodes = []config.MediaNode{{Address: nodes[0].Addrs[0], Weight: 1}, {Address: nodes[1].Addrs[0], Weight: 1}}
 	c.Serve.MediaCheckInterval = config.Duration(200 * time.Millisecond)

@@ -45,7 +45,7 @@ func startServe(t *testing.T, mod func(*config.Config)) *serveRig {
 	t.Helper()
 	c := config.Default()
 	c.Serve.DataDir = t.TempDir()
-	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", FreeSIPPort(t, "127.0.0.1"))
+	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t, "127.0.0.1"))
 	c.Serve.HTTPListen = "127.0.0.1:0"
 	c.Media.PortMin = FreeUDPRange(t, "127.0.0.1", 32)
 	c.Media.PortMax = c.Media.PortMin + 31

@@ -137,7 +137,7 @@ func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas strin
 
 	c := config.Default()
 	c.Serve.DataDir = t.TempDir()
-	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", FreeSIPPort(t, "127.0.0.1"))
+	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t, "127.0.0.1"))
 	c.Serve.HTTPListen = "127.0.0.1:0"
 	if conf != nil {
 		conf(&c, uas.Addr())

@@ -51,7 +51,7 @@ func StartSipp(t testing.TB, cfg SippConfig) *Sipp {
 	s := &Sipp{
 		Dir:       t.TempDir(),
 		IP:        cfg.IP,
-		Port:      FreeSIPPort(t, cfg.IP),
+		Port:      FreeUDPPort(t, cfg.IP),
 		MediaPort: FreeUDPPortPair(t, cfg.IP),
 		TCP:       cfg.TCP,
 		CallID:    strings.ReplaceAll(cfg.CallID, "%u", "1"),

@@ -34,23 +34,6 @@ func FreeUDPPort(t testing.TB, ip string) int {
 	return 0
 }
 
-// FreeSIPPort returns a port on ip that was free a moment ago for both
-// UDP and TCP, as a SIP listener needs (a port free for UDP may be the
-// local port of some TCP connection).
-func FreeSIPPort(t testing.TB, ip string) int {
-	t.Helper()
-	for range 20 {
-		p := FreeUDPPort(t, ip)
-		l, err := net.Listen("tcp4", net.JoinHostPort(ip, strconv.Itoa(p)))
-		if err == nil {
-			l.Close()
-			return p
-		}
-	}
-	t.Fatalf("nettest: no port free for both udp and tcp on %s", ip)
-	return 0
-}
-
 // FreeUDPRange returns the first port of n consecutive UDP ports on ip that
 // were all free a moment ago. It starts at an even port, so it suits an
 // RTP port range.
