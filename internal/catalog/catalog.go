@@ -257,8 +257,8 @@ func (c *Catalog) put(ctx context.Context, tx *sql.Tx, r *Recording) error {
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		if _, err := tx.ExecContext(ctx, c.st.Rebind(`INSERT INTO recording_labels (recording_id, name, value) VALUES (?, ?, ?)`),
-			r.ID, k, r.Labels[k]); err != nil {
+		if _, err := tx.ExecContext(ctx, c.st.Rebind(`INSERT INTO recording_labels (recording_id, name, value, rec_started) VALUES (?, ?, ?, ?)`),
+			r.ID, k, r.Labels[k], ms(r.Started)); err != nil {
 			return fmt.Errorf("catalog: put %s: label %s: %w", r.Key, k, err)
 		}
 	}
@@ -266,8 +266,8 @@ func (c *Catalog) put(ctx context.Context, tx *sql.Tx, r *Recording) error {
 		return fmt.Errorf("catalog: put %s: events: %w", r.Key, err)
 	}
 	for i, e := range r.Events {
-		if _, err := tx.ExecContext(ctx, c.st.Rebind(`INSERT INTO recording_events (recording_id, seq, type, at_ms, duration_ms, party, value)
-VALUES (?, ?, ?, ?, ?, ?, ?)`), r.ID, i, e.Type, e.At.Milliseconds(), e.Duration.Milliseconds(), e.Party, e.Value); err != nil {
+		if _, err := tx.ExecContext(ctx, c.st.Rebind(`INSERT INTO recording_events (recording_id, seq, type, at_ms, duration_ms, party, value, rec_started)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), r.ID, i, e.Type, e.At.Milliseconds(), e.Duration.Milliseconds(), e.Party, e.Value, ms(r.Started)); err != nil {
 			return fmt.Errorf("catalog: put %s: event %d: %w", r.Key, i, err)
 		}
 	}
@@ -459,6 +459,83 @@ func likeEscape(s string) string {
 	return r.Replace(s)
 }
 
+// minChunk is the smallest number of candidates a driver fetches at a
+// time (a variable so that tests can make chunks tiny).
+var minChunk = 200
+
+// driver is a label or event index walked in time order, newest first,
+// from (started, id) down.
+type driver struct {
+	table, cond string
+	args        []any
+	started, id int64
+}
+
+// next returns the ids of the next n candidates of d, and whether there
+// may be more.
+func (c *Catalog) next(ctx context.Context, d *driver, n int) ([]any, bool, error) {
+	rows, err := c.db.QueryContext(ctx, c.st.Rebind(`SELECT rec_started, recording_id FROM `+d.table+` WHERE `+d.cond+`
+  AND (rec_started < ? OR (rec_started = ? AND recording_id < ?))
+ORDER BY rec_started DESC, recording_id DESC LIMIT `+strconv.Itoa(n)), append(d.args[:len(d.args):len(d.args)], d.started, d.started, d.id)...)
+	if err != nil {
+		return nil, false, fmt.Errorf("catalog: search: %w", err)
+	}
+	defer rows.Close()
+	var ids []any
+	got := 0
+	for rows.Next() {
+		var started, id int64
+		if err := rows.Scan(&started, &id); err != nil {
+			return nil, false, fmt.Errorf("catalog: search: %w", err)
+		}
+		got++
+		if id != d.id || started != d.started { // events repeat a recording
+			ids = append(ids, id)
+		}
+		d.started, d.id = started, id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("catalog: search: %w", err)
+	}
+	return ids, got == n, nil
+}
+
+// query runs one SELECT of recordings under where, newest first.
+func (c *Catalog) query(ctx context.Context, where []string, args []any, limit int) ([]*Recording, error) {
+	query := `SELECT ` + columns + ` FROM recordings`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	query += ` ORDER BY started_at DESC, id DESC LIMIT ` + strconv.Itoa(limit)
+	rows, err := c.db.QueryContext(ctx, c.st.Rebind(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: search: %w", err)
+	}
+	defer rows.Close()
+	var out []*Recording
+	for rows.Next() {
+		r, err := scanRecording(rows)
+		if err != nil {
+			return nil, fmt.Errorf("catalog: search: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("catalog: search: %w", err)
+	}
+	return out, nil
+}
+
+// addEvent adds an event filter as a subquery.
+func addEvent(add func(string, ...any), ev string) {
+	typ, value, hasValue := strings.Cut(ev, "=")
+	if hasValue {
+		add(`id IN (SELECT recording_id FROM recording_events WHERE type = ? AND value = ?)`, typ, value)
+	} else {
+		add(`id IN (SELECT recording_id FROM recording_events WHERE type = ?)`, typ)
+	}
+}
+
 // Search returns one page of recordings matching q.
 func (c *Catalog) Search(ctx context.Context, q Query) (*Page, error) {
 	limit := q.Limit
@@ -512,51 +589,66 @@ func (c *Catalog) Search(ctx context.Context, q Query) (*Page, error) {
 			add(`parties LIKE ? ESCAPE '\'`, "%"+likeEscape(p)+"%")
 		}
 	}
-	if q.Label != "" {
+	// A label or event filter drives the search: its index, in time
+	// order, yields candidates a chunk at a time, and the other filters
+	// are applied to each chunk, until the page is full. Sorting every
+	// match instead costs what the label's popularity costs.
+	var drive *driver
+	switch {
+	case q.Label != "":
 		name, value, hasValue := strings.Cut(q.Label, "=")
+		drive = &driver{table: "recording_labels", cond: "name = ?", args: []any{name}}
 		if hasValue {
-			add(`id IN (SELECT recording_id FROM recording_labels WHERE name = ? AND value = ?)`, name, value)
-		} else {
-			add(`id IN (SELECT recording_id FROM recording_labels WHERE name = ?)`, name)
+			drive.cond, drive.args = "name = ? AND value = ?", []any{name, value}
 		}
-	}
-	if q.Event != "" {
+		if q.Event != "" {
+			addEvent(add, q.Event)
+		}
+	case q.Event != "":
 		typ, value, hasValue := strings.Cut(q.Event, "=")
+		drive = &driver{table: "recording_events", cond: "type = ?", args: []any{typ}}
 		if hasValue {
-			add(`id IN (SELECT recording_id FROM recording_events WHERE type = ? AND value = ?)`, typ, value)
-		} else {
-			add(`id IN (SELECT recording_id FROM recording_events WHERE type = ?)`, typ)
+			drive.cond, drive.args = "type = ? AND value = ?", []any{typ, value}
 		}
 	}
+	var curStarted, curID int64 = math.MaxInt64, math.MaxInt64
 	if q.Cursor != "" {
-		started, id, err := decodeCursor(q.Cursor)
+		var err error
+		if curStarted, curID, err = decodeCursor(q.Cursor); err != nil {
+			return nil, err
+		}
+	}
+	var page Page
+	if drive == nil {
+		add(`(started_at < ? OR (started_at = ? AND id < ?))`, curStarted, curStarted, curID)
+		rs, err := c.query(ctx, where, args, limit+1)
 		if err != nil {
 			return nil, err
 		}
-		add(`(started_at < ? OR (started_at = ? AND id < ?))`, started, started, id)
-	}
-	query := `SELECT ` + columns + ` FROM recordings`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	query += ` ORDER BY started_at DESC, id DESC LIMIT ` + strconv.Itoa(limit+1)
-	rows, err := c.db.QueryContext(ctx, c.st.Rebind(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("catalog: search: %w", err)
-	}
-	defer rows.Close()
-	var page Page
-	for rows.Next() {
-		r, err := scanRecording(rows)
-		if err != nil {
-			return nil, fmt.Errorf("catalog: search: %w", err)
+		page.Recordings = rs
+	} else {
+		drive.started, drive.id = curStarted, curID
+		chunk := max(4*limit, minChunk)
+		for len(page.Recordings) <= limit {
+			ids, more, err := c.next(ctx, drive, chunk)
+			if err != nil {
+				return nil, err
+			}
+			if len(ids) > 0 {
+				in := "id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
+				rs, err := c.query(ctx, append(where[:len(where):len(where)], in), append(args[:len(args):len(args)], ids...),
+					limit+1-len(page.Recordings))
+				if err != nil {
+					return nil, err
+				}
+				page.Recordings = append(page.Recordings, rs...)
+			}
+			if !more {
+				break
+			}
+			chunk = min(2*chunk, 20000)
 		}
-		page.Recordings = append(page.Recordings, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("catalog: search: %w", err)
-	}
-	rows.Close()
 	if len(page.Recordings) > limit {
 		page.Recordings = page.Recordings[:limit]
 		last := page.Recordings[limit-1]
