@@ -25,8 +25,9 @@ import (
 // untouched). `callrec calls ls` lists it unanchored; `callrec calls
 // record` (POST /api/calls/{id}/record) makes the proxy re-INVITE both
 // parties (the sipp scenarios answer them), after which the RTP goes
-// through the node in both directions and the recording holds the tone
-// in both channels. The callee sees the caller's BYE with its CSeq moved
+// through the node in both directions; `callrec calls record --stop`
+// (DELETE) ends the recording, which holds the tone in both channels for
+// the time between the two requests. The callee sees the caller's BYE with its CSeq moved
 // above the proxy's re-INVITE.
 func TestServeMidCallRecording(t *testing.T) {
 	RequireBinary(t, "sipp", "sip-tester")
@@ -118,6 +119,12 @@ func TestServeMidCallRecording(t *testing.T) {
 		case <-time.After(50 * time.Millisecond): // counters have no notification; poll
 		}
 	}
+	// Stop recording (DELETE): the call stays anchored until its BYE.
+	out = cli("calls", "record", callID, "--stop")
+	if !strings.Contains(string(out), "anchored=true") || !strings.Contains(string(out), "recording=false") {
+		t.Fatalf("calls record --stop: %s", out)
+	}
+	callEnd := time.Now()
 	sendInfo(t, uac, uas, callID)
 	if err := uac.Proc.Wait(ctx); err != nil {
 		t.Fatalf("sipp uac: %v", err)
@@ -125,7 +132,6 @@ func TestServeMidCallRecording(t *testing.T) {
 	if err := uas.Proc.Wait(ctx); err != nil {
 		t.Fatalf("sipp uas: %v", err)
 	}
-	callEnd := time.Now()
 
 	// The callee's view: a re-INVITE offering the node, then the BYE
 	// (the caller's CSeq 2) as CSeq 3, above the proxy's re-INVITE (2).
@@ -170,10 +176,10 @@ func TestServeMidCallRecording(t *testing.T) {
 	if m.Status != record.StatusComplete {
 		t.Errorf("recording status %s %s", m.Status, m.Reason)
 	}
-	// The recording covers the time after the request, not the call
-	// before it.
+	// The recording covers the time between the requests to start and
+	// to stop, not the call before or after.
 	if max := callEnd.Sub(recorded).Seconds() + 0.5; m.Duration > max || m.Duration < 1 {
-		t.Errorf("recording of %.2f s; %.2f s passed between the request and the end of the call", m.Duration, max-0.5)
+		t.Errorf("recording of %.2f s; %.2f s passed between start and stop", m.Duration, max-0.5)
 	}
 	l, r, fm := readStereo(t, &RecordingNode{Dir: filepath.Join(c.Serve.DataDir, "recordings")}, m)
 	if fm.Channels != 2 || len(l) < 8000 {
@@ -182,7 +188,7 @@ func TestServeMidCallRecording(t *testing.T) {
 	if RMS(l) < 500 || RMS(r) < 500 {
 		t.Errorf("channel RMS %.0f / %.0f: want the tone in both", RMS(l), RMS(r))
 	}
-	t.Logf("recorded %.2f s of a call that went on %.2f s after the request; RMS %.0f / %.0f", m.Duration, callEnd.Sub(recorded).Seconds(), RMS(l), RMS(r))
+	t.Logf("recorded %.2f s, %.2f s between the start and stop requests; RMS %.0f / %.0f", m.Duration, callEnd.Sub(recorded).Seconds(), RMS(l), RMS(r))
 	if st := n.Proxy.Stats(); st.MidCallAnchored != 1 || st.MidCallFailures != 0 {
 		t.Errorf("proxy stats %+v", st)
 	}

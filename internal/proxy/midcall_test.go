@@ -233,3 +233,60 @@ func checkUnanchored(t *testing.T, s *Server, a recAnchor) {
 	default:
 	}
 }
+
+// TestRecordOnDemand: with every call anchored (AnchorOnRecord false),
+// Record starts the recording without any re-INVITE and StopRecord stops
+// it; Record answers ErrNotAnswered while the call rings, ErrNoCall for
+// an unknown Call-ID, and ErrRecordingRefused when the policy excludes
+// the call.
+func TestRecordOnDemand(t *testing.T) {
+	for _, refuse := range []bool{false, true} {
+		m, _ := newManager(t)
+		uas, uac := newPeer(t), newPeer(t)
+		r, _ := NewStaticRouter([]StaticRule{{Destination: "sip:" + uas.addr()}})
+		a := recAnchor{ManagerAnchor{M: m}, make(chan string, 1)}
+		s := startServer(t, Config{Router: r, Anchor: a, Recording: func(context.Context, Call) Decision {
+			return Decision{OnDemand: !refuse}
+		}})
+		ctx := context.Background()
+		px := s.Addr("udp")
+		uac.send(px, withSDP(inviteFrom(uac, "sip:bob@"+px, "dlg", ""), sdpBody("127.0.0.2", 4000, "")))
+		inv := uas.expect("INVITE")
+		if err := s.Record(ctx, "dlg", "", nil); !errors.Is(err, ErrNotAnswered) {
+			t.Errorf("Record while ringing: %v", err)
+		}
+		if err := s.Record(ctx, "other", "", nil); !errors.Is(err, ErrNoCall) {
+			t.Errorf("Record of an unknown call: %v", err)
+		}
+		uas.replySDP(inv, "u1", sdpBody("127.0.0.3", 5000, ""))
+		uac.expect("SIP/2.0 200")
+		if cs := s.Calls(); len(cs) != 1 || !cs[0].Anchored || cs[0].Recording {
+			t.Fatalf("calls %+v, want one anchored, not recording", cs)
+		}
+		err := s.Record(ctx, "dlg", "adhoc", map[string]string{"k": "v"})
+		if refuse {
+			if !errors.Is(err, ErrRecordingRefused) {
+				t.Errorf("Record of an excluded call: %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := <-a.recorded; got != "dlg a1 u1 adhoc callee-first=false" {
+			t.Errorf("Record(%s)", got)
+		}
+		if cs := s.Calls(); !cs[0].Recording {
+			t.Errorf("calls %+v, want recording", cs)
+		}
+		if err := s.StopRecord(ctx, "dlg"); err != nil {
+			t.Fatal(err)
+		}
+		if cs := s.Calls(); !cs[0].Anchored || cs[0].Recording {
+			t.Errorf("after StopRecord: %+v, want anchored, not recording", cs)
+		}
+		if st := s.Stats(); st.MidCallAnchored != 0 {
+			t.Errorf("an anchored call was re-INVITEd: %+v", st)
+		}
+	}
+}
