@@ -155,6 +155,46 @@ func release(t *testing.T, s *Sipp, callID string, n int) {
 	}
 }
 
+// checkTones waits for callID's one recording and checks that it is
+// complete, stereo, at least want seconds long, with the caller's tone
+// in the left channel and the callee's in the right.
+func (r *serveRig) checkTones(t *testing.T, ctx context.Context, callID string, want float64) {
+	t.Helper()
+	var recs []*record.Meta
+	for {
+		recs = r.recordings(callID)
+		if len(recs) > 0 && recs[0].Status != record.StatusRecording {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no finished recording of %s (%+v)", callID, recs)
+		case <-time.After(50 * time.Millisecond): // sidecars have no notification; poll
+		}
+	}
+	m := recs[0]
+	if len(recs) != 1 || m.Status != record.StatusComplete {
+		t.Fatalf("%d recordings of %s, the first %s (%s)", len(recs), callID, m.Status, m.Reason)
+	}
+	l, rt, fm := readStereo(t, &RecordingNode{Dir: r.recs}, m)
+	secs := float64(len(l)) / float64(fm.SampleRate)
+	t.Logf("recording: %+v, %.2f s; caller channel %.0f%% %d Hz, callee channel %.0f%% %d Hz", fm, secs,
+		100*TonePower(l, callerHz, fm.SampleRate), callerHz, 100*TonePower(rt, calleeHz, fm.SampleRate), calleeHz)
+	if fm.Channels != 2 || secs < want {
+		t.Errorf("recording %+v of %.2f s: want stereo of at least %.2f s", fm, secs, want)
+	}
+	// Each party's tone in its own channel, and not the other's.
+	for _, ch := range []struct {
+		name      string
+		pcm       []int16
+		own, othr float64
+	}{{"caller", l, callerHz, calleeHz}, {"callee", rt, calleeHz, callerHz}} {
+		if own, other := TonePower(ch.pcm, ch.own, fm.SampleRate), TonePower(ch.pcm, ch.othr, fm.SampleRate); own < 0.5 || other > 0.05 {
+			t.Errorf("%s channel: %.2f of its power at %.0f Hz (its party's tone), %.2f at %.0f Hz", ch.name, own, ch.own, other, ch.othr)
+		}
+	}
+}
+
 // answeredCall is one answered sipp call through callrec serve.
 type answeredCall struct {
 	uac, uas string // scenario files
@@ -243,41 +283,9 @@ func (a answeredCall) run(t *testing.T) {
 	}
 	r.gone(t, callID)
 
-	var recs []*record.Meta
-	for {
-		recs = r.recordings(callID)
-		if len(recs) > 0 && recs[0].Status != record.StatusRecording {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("no finished recording of %s (%+v)", callID, recs)
-		case <-time.After(50 * time.Millisecond): // sidecars have no notification; poll
-		}
-	}
-	m := recs[0]
-	if len(recs) != 1 || m.Status != record.StatusComplete {
-		t.Fatalf("%d recordings of %s, the first %s (%s)", len(recs), callID, m.Status, m.Reason)
-	}
-	l, rt, fm := readStereo(t, &RecordingNode{Dir: r.recs}, m)
-	secs := float64(len(l)) / float64(fm.SampleRate)
-	t.Logf("recording: %+v, %.2f s; caller channel %.0f%% %d Hz, callee channel %.0f%% %d Hz", fm, secs,
-		100*TonePower(l, callerHz, fm.SampleRate), callerHz, 100*TonePower(rt, calleeHz, fm.SampleRate), calleeHz)
-	// It covers at least the 50 packets (0.98 s) waited for and the
-	// middle of the call.
-	if want := 0.9 + talked.Seconds(); fm.Channels != 2 || secs < want {
-		t.Errorf("recording %+v of %.2f s: want stereo of at least %.2f s", fm, secs, want)
-	}
-	// Each party's tone in its own channel, and not the other's.
-	for _, ch := range []struct {
-		name      string
-		pcm       []int16
-		own, othr float64
-	}{{"caller", l, callerHz, calleeHz}, {"callee", rt, calleeHz, callerHz}} {
-		if own, other := TonePower(ch.pcm, ch.own, fm.SampleRate), TonePower(ch.pcm, ch.othr, fm.SampleRate); own < 0.5 || other > 0.05 {
-			t.Errorf("%s channel: %.2f of its power at %.0f Hz (its party's tone), %.2f at %.0f Hz", ch.name, own, ch.own, other, ch.othr)
-		}
-	}
+	// The recording covers at least the 50 packets (0.98 s) waited for
+	// and the middle of the call.
+	r.checkTones(t, ctx, callID, 0.9+talked.Seconds())
 }
 
 // TestServeSippRegisteredUser: the callee REGISTERs with sipp and the
