@@ -290,3 +290,38 @@ func TestRecordOnDemand(t *testing.T) {
 		}
 	}
 }
+
+// TestUnanchoredReinvite: a party's own re-INVITE in a call left
+// unanchored passes untouched (no half-anchored call), and the SDP it
+// carries is what a failed mid-call anchoring later restores.
+func TestUnanchoredReinvite(t *testing.T) {
+	s, a, uac, uas, route := midCallSetup(t, 5*time.Second)
+	px := s.Addr("udp")
+	offer, answer := sdpBody("127.0.0.2", 4002, "a=sendonly\r\n"), sdpBody("127.0.0.3", 5002, "a=recvonly\r\n")
+	uac.send(px, inDialog(uac, "INVITE", "sip:x@"+uas.addr(), route, "a1", "u1", 2, offer))
+	re := uas.expect("INVITE")
+	if string(re.Body()) != offer || cseqOf(re) != 2 {
+		t.Fatalf("re-INVITE of an unanchored call changed:\n%s", re)
+	}
+	uas.replySDP(re, "", answer)
+	if ok := uac.expect("SIP/2.0 200"); string(ok.Body()) != answer {
+		t.Fatalf("answer changed:\n%s", ok.Body())
+	}
+	uac.send(px, inDialog(uac, "ACK", "sip:x@"+uas.addr(), route, "a1", "u1", 2, ""))
+	uas.expect("ACK")
+	if _, err := a.M.Query("dlg", "a1", "u1", 1); err == nil {
+		t.Fatalf("the node has streams after a re-INVITE of an unanchored call")
+	}
+	// Mid-call anchoring fails at the callee: the caller gets the
+	// callee's latest SDP back.
+	done := recordAsync(s)
+	uac.replySDP(uac.expect("INVITE"), "", sdpBody("127.0.0.2", 4002, ""))
+	uas.reply(uas.expect("INVITE"), 488, "Not Acceptable Here", "")
+	if ack := uac.expect("ACK"); string(ack.Body()) != answer {
+		t.Errorf("caller ACKed with\n%s\nwant the callee's latest SDP", ack.Body())
+	}
+	if err := <-done; !errors.Is(err, ErrMidCallAnchor) {
+		t.Fatalf("Record: %v", err)
+	}
+	checkUnanchored(t, s, a)
+}
