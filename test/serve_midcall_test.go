@@ -27,22 +27,32 @@ import (
 // parties (the sipp scenarios answer them), after which the RTP goes
 // through the node in both directions; `callrec calls record --stop`
 // (DELETE) ends the recording, which holds the tone in both channels for
-// the time between the two requests. The callee sees the caller's BYE with its CSeq moved
-// above the proxy's re-INVITE.
+// the time between the two requests. The callee sees the caller's BYE
+// with its CSeq moved above the proxy's re-INVITE. Both parties on UDP,
+// then both on TCP (sipp -t t1).
 func TestServeMidCallRecording(t *testing.T) {
 	RequireBinary(t, "sipp", "sip-tester")
+	t.Run("udp", func(t *testing.T) { midCallRecording(t, false) })
+	t.Run("tcp", func(t *testing.T) { midCallRecording(t, true) })
+}
+
+func midCallRecording(t *testing.T, tcp bool) {
 	bin := BuildCallrec(t)
 	realtime <- struct{}{}
 	defer func() { <-realtime }()
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	t.Cleanup(cancel)
-	uas := StartSipp(t, SippConfig{Label: "sipp uas", Scenario: Testdata(t, "sipp", "uas_midcall.xml"), IP: "127.0.0.3", RTPEcho: true})
+	uas := StartSipp(t, SippConfig{Label: "sipp uas", Scenario: Testdata(t, "sipp", "uas_midcall.xml"), IP: "127.0.0.3", RTPEcho: true, TCP: tcp})
+	dest := "sip:" + uas.Addr()
+	if tcp {
+		dest += ";transport=tcp"
+	}
 
 	c := config.Default()
 	c.Serve.DataDir = t.TempDir()
 	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t, "127.0.0.1"))
 	c.Serve.HTTPListen = "127.0.0.1:0"
-	c.Serve.Routes = []config.Route{{Destination: "sip:" + uas.Addr()}}
+	c.Serve.Routes = []config.Route{{Destination: dest}}
 	c.Serve.Recording.Default = "on_demand"
 	c.Serve.Anchor = "on_record"
 	c.Media.PortMin = FreeUDPRange(t, "127.0.0.1", 32)
@@ -72,7 +82,7 @@ func TestServeMidCallRecording(t *testing.T) {
 
 	callID := fmt.Sprintf("callrec-midcall-%d", os.Getpid())
 	uac := StartSipp(t, SippConfig{
-		Label: "sipp uac", Scenario: Testdata(t, "sipp", "uac_midcall.xml"), IP: "127.0.0.2",
+		Label: "sipp uac", Scenario: Testdata(t, "sipp", "uac_midcall.xml"), IP: "127.0.0.2", TCP: tcp,
 		Remote: c.Serve.SIPListen, CallID: callID + "-%u",
 		Keys:  map[string]string{"target": c.Serve.SIPListen},
 		Files: map[string][]byte{"tone.ulaw": MulawTone(8000, 440, 8000)},
@@ -125,7 +135,7 @@ func TestServeMidCallRecording(t *testing.T) {
 		t.Fatalf("calls record --stop: %s", out)
 	}
 	callEnd := time.Now()
-	sendInfo(t, uac, uas, callID)
+	release(t, uac, callID, 1)
 	if err := uac.Proc.Wait(ctx); err != nil {
 		t.Fatalf("sipp uac: %v", err)
 	}
