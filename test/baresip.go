@@ -33,13 +33,21 @@ type BaresipConfig struct {
 	// Source is the WAV file the UA sends (mono, 8 kHz for G.711). The UA
 	// plays nothing: aufile in baresip 1.0.0 is a source only.
 	Source string
+	// CertFile, when set, is a PEM file with the UA's certificate and
+	// its key (sip_certificate): baresip then accepts SIP over TLS on
+	// the port after its SIP port (Baresip.TLS). CAFile is a PEM file of
+	// roots it trusts (sip_cafile).
+	CertFile, CAFile string
 }
 
 // Baresip is a running baresip with a connected ctrl_tcp client.
 type Baresip struct {
 	Proc *Process
-	// SIP is the "ip:port" of the UA's SIP socket.
+	// SIP is the "ip:port" of the UA's SIP socket (UDP and TCP).
 	SIP string
+	// TLS is the "ip:port" of its SIP-over-TLS listener (SIP's port
+	// plus one, as baresip binds it).
+	TLS string
 
 	t    testing.TB
 	conn net.Conn
@@ -87,16 +95,29 @@ func StartBaresip(ctx context.Context, t testing.TB, c BaresipConfig) *Baresip {
 	t.Helper()
 	bin := RequireBinary(t, "baresip", "baresip-core")
 	dir := t.TempDir()
-	sipAddr := net.JoinHostPort(c.IP, strconv.Itoa(FreeUDPPort(t, c.IP)))
+	port := FreeUDPPort(t, c.IP)
+	for i := 0; c.CertFile != "" && i < 20 && !tcpFree(c.IP, port+1); i++ {
+		port = FreeUDPPort(t, c.IP)
+	}
+	sipAddr := net.JoinHostPort(c.IP, strconv.Itoa(port))
 	ctrlAddr := net.JoinHostPort(c.IP, strconv.Itoa(freeTCPPort(t, c.IP)))
 	rtp := FreeUDPRange(t, "127.0.0.1", 16) // baresip retries other ports of the range on a clash
 	cfg := fmt.Sprintf(baresipConfig, sipAddr, c.Source, rtp, rtp+15, ctrlAddr)
+	if c.CertFile != "" {
+		cfg += "sip_certificate\t\t" + c.CertFile + "\n"
+	}
+	if c.CAFile != "" {
+		cfg += "sip_cafile\t\t" + c.CAFile + "\n"
+	}
 	for name, body := range map[string]string{"config": cfg, "accounts": c.Account + "\n", "contacts": ""} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	b := &Baresip{SIP: sipAddr, t: t, changed: make(chan struct{})}
+	if c.CertFile != "" {
+		b.TLS = net.JoinHostPort(c.IP, strconv.Itoa(port+1))
+	}
 	b.Proc = StartProcess(t, c.Label, dir, bin, "-4", "-f", dir)
 	var d net.Dialer
 	for {
@@ -116,6 +137,16 @@ func StartBaresip(ctx context.Context, t testing.TB, c BaresipConfig) *Baresip {
 	t.Cleanup(func() { b.conn.Close() })
 	go b.read()
 	return b
+}
+
+// tcpFree reports whether TCP port on ip could be bound a moment ago.
+func tcpFree(ip string, port int) bool {
+	l, err := net.Listen("tcp4", net.JoinHostPort(ip, strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
 }
 
 // freeTCPPort returns a TCP port on ip that was free a moment ago.

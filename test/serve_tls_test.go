@@ -20,6 +20,7 @@ import (
 
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/media"
+	"github.com/callrec/callrec/internal/record"
 )
 
 // sipStream is a raw SIP endpoint on one stream connection (TLS here).
@@ -233,4 +234,113 @@ func TestServeBinaryTLSFlags(t *testing.T) {
 		"From: <sip:probe@" + local + ">;tag=p1\r\nTo: <sip:" + tlsAddr + ">\r\nCall-ID: tls-options\r\n" +
 		"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
 	sc.expect("SIP/2.0 200")
+}
+
+// TestServeBaresipTLSCallee: alice (baresip) registers over TLS with a
+// certificate from a CA made here; bob (baresip, UDP) calls her through
+// callrec serve, which dials alice's TLS Contact and verifies her
+// certificate against serve.tls_ca. Bob hangs up after three seconds of
+// speech; the recording holds bob's speech in the caller channel and
+// alice's in the callee channel.
+func TestServeBaresipTLSCallee(t *testing.T) {
+	RequireBinary(t, "baresip", "baresip-core")
+	realtime <- struct{}{}
+	defer func() { <-realtime }()
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	t.Cleanup(cancel) // the proxy outlives the UAs' un-REGISTERs
+	ca := NewTestCA(t)
+	cert, key := ca.Issue(t, "serve", "127.0.0.1")
+	tlsAddr := fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t, "127.0.0.1"))
+	r := startServe(t, func(c *config.Config) {
+		c.Serve.SIPTLSListen, c.Serve.TLSCert, c.Serve.TLSKey, c.Serve.TLSCA = tlsAddr, cert, key, ca.CAFile()
+	})
+	bobSpeech, aliceSpeech := Testdata(t, "audio", "caller-8k.wav"), Testdata(t, "audio", "agent-8k.wav")
+	alice := StartBaresip(ctx, t, BaresipConfig{
+		Label: "baresip alice (tls)", IP: "127.0.0.2", Source: aliceSpeech,
+		CertFile: ca.IssueCombined(t, "alice", "127.0.0.2"), CAFile: ca.CAFile(),
+		Account: "<sip:alice@" + tlsAddr + ";transport=tls>;regint=60;answermode=auto;audio_codecs=PCMU",
+	})
+	bob := StartBaresip(ctx, t, BaresipConfig{
+		Label: "baresip bob", IP: "127.0.0.3", Source: bobSpeech,
+		Account: "<sip:bob@" + r.sip + ">;regint=0;audio_codecs=PCMU",
+	})
+	for {
+		bs, err := r.n.Store.Lookup(ctx, "alice")
+		if err == nil && len(bs) == 1 {
+			if !strings.Contains(bs[0].Contact, alice.TLS) || !strings.Contains(strings.ToLower(bs[0].Contact), "transport=tls") {
+				t.Fatalf("alice registered %q, want her TLS listener %s", bs[0].Contact, alice.TLS)
+			}
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("registrar has no TLS binding for alice: %v %v (alice: %s)", bs, err, alice.Events())
+		case <-time.After(20 * time.Millisecond): // the store has no notification; poll
+		}
+	}
+
+	if _, err := bob.Command(ctx, "dial", "sip:alice@"+r.sip); err != nil {
+		t.Fatal(err)
+	}
+	est, err := bob.WaitEvent(ctx, "CALL_ESTABLISHED")
+	if err != nil {
+		t.Fatalf("%v (bob: %s; alice: %s)", err, bob.Events(), alice.Events())
+	}
+	callID, _ := est["id"].(string)
+	select { // three seconds of speech: the call's length, not a wait for an event
+	case <-time.After(3 * time.Second):
+	case <-ctx.Done():
+		t.Fatal(ctx.Err())
+	}
+	if _, err := bob.Command(ctx, "hangup", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, ua := range []*Baresip{bob, alice} {
+		if _, err := ua.WaitEvent(ctx, "CALL_CLOSED"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.gone(t, callID)
+
+	var m *record.Meta
+	for m == nil || m.Status == record.StatusRecording {
+		if recs := r.recordings(callID); len(recs) == 1 {
+			m = recs[0]
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no finished recording of %q (last %+v)", callID, m)
+		case <-time.After(50 * time.Millisecond): // sidecars have no notification; poll
+		}
+	}
+	l, rt, fm := readStereo(t, &RecordingNode{Dir: r.recs}, m)
+	t.Logf("recording %s: legs %+v", m.Status, m.Legs)
+	if m.Status != record.StatusComplete || fm.Channels != 2 || len(l) < 2*8000 {
+		t.Fatalf("recording %s (%s) %+v with %d samples per channel: want about 3 s of stereo", m.Status, m.Reason, fm, len(l))
+	}
+	// Each channel's second second is found in its party's speech (sent
+	// as µ-law) and not in the other's. The callee may start talking a
+	// few ms before the recording does (it sends RTP with its 200), so
+	// the search runs both ways from the start of the file.
+	for _, ch := range []struct {
+		name       string
+		pcm        []int16
+		own, other string
+	}{{"caller (bob, udp)", l, bobSpeech, aliceSpeech}, {"callee (alice, tls)", rt, aliceSpeech, bobSpeech}} {
+		corr, at := speechAt(t, ch.pcm[8000:16000], ch.own)
+		cross, _ := speechAt(t, ch.pcm[8000:16000], ch.other)
+		t.Logf("%s channel: RMS %.0f, second 2 is its party's speech from sample %d (correlation %.2f; other party's %.2f)",
+			ch.name, RMS(ch.pcm), at, corr, cross)
+		if corr < 0.5 || cross > 0.3 {
+			t.Errorf("%s channel: correlation with its party's speech %.2f, with the other's %.2f", ch.name, corr, cross)
+		}
+	}
+}
+
+// speechAt finds seg (8 kHz) in the first three seconds of the speech
+// fixture at path as heard through G.711 µ-law: the best correlation and
+// the sample where seg starts.
+func speechAt(t *testing.T, seg []int16, path string) (float64, int) {
+	pcm, _ := ReadWAVMono16(t, path)
+	return BestCorrelation(MulawRoundTrip(pcm[:3*8000]), seg, 2*8000)
 }

@@ -84,3 +84,23 @@ func writePEM(t testing.TB, path, typ string, der []byte) {
 		t.Fatal(err)
 	}
 }
+
+// IssueCombined is Issue with the certificate and the key in one PEM
+// file (as baresip's sip_certificate wants); it returns its path.
+func (ca *TestCA) IssueCombined(t testing.TB, name, ip string) string {
+	t.Helper()
+	certFile, keyFile := ca.Issue(t, name, ip)
+	c, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(ca.dir, name+"-combined.pem")
+	if err := os.WriteFile(path, append(c, k...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
