@@ -35,11 +35,15 @@ type Config struct {
 // local recordings directory first; any other kind has them delivered
 // there while the call runs (internal/ship).
 type Storage struct {
-	// Kind is local (default: they stay in the recordings directory)
-	// or dir (copied into Dir, e.g. an archive on a network mount).
+	// Kind is local (default: they stay in the recordings directory),
+	// dir (copied into Dir, e.g. an archive on a network mount) or blob
+	// (stored in the catalogue's database, serve.database, in chunks).
 	Kind string `yaml:"kind"`
 	// Dir is the archive directory of kind dir.
 	Dir string `yaml:"dir"`
+	// ChunkSize is the largest database row of kind blob, in bytes
+	// (512 to 64 MiB). Zero: 256 KiB.
+	ChunkSize int `yaml:"chunk_size"`
 	// KeepLocal keeps the local copy after delivery.
 	KeepLocal bool `yaml:"keep_local"`
 	// Interval is how often growing recordings are copied. Zero: 1s.
@@ -345,7 +349,7 @@ func Default() Config {
 	return Config{
 		Log:       Log{Level: "info", Format: "text"},
 		Retention: Retention{HoldLabel: "legal_hold", Interval: Duration(time.Hour)},
-		Storage:   Storage{Kind: "local", Interval: Duration(time.Second)},
+		Storage:   Storage{Kind: "local", Interval: Duration(time.Second), ChunkSize: 256 << 10},
 		Serve: Serve{DataDir: "callrec-data", SIPListen: "127.0.0.1:5060", HTTPListen: "127.0.0.1:8080", Record: "all",
 			InviteTimeout: Duration(181 * time.Second), MediaCheckInterval: Duration(2 * time.Second), MediaTimeout: Duration(time.Second), Anchor: "always",
 			Auth: "auto"},
@@ -435,8 +439,12 @@ func (c *Config) Validate() error {
 		if c.Storage.Dir == "" {
 			errs = append(errs, fmt.Errorf("config: storage.kind dir needs storage.dir"))
 		}
+	case "blob":
 	default:
-		errs = append(errs, fmt.Errorf("config: storage.kind %q: want local or dir", c.Storage.Kind))
+		errs = append(errs, fmt.Errorf("config: storage.kind %q: want local, dir or blob", c.Storage.Kind))
+	}
+	if cs := c.Storage.ChunkSize; cs != 0 && (cs < 512 || cs > 64<<20) {
+		errs = append(errs, fmt.Errorf("config: storage.chunk_size %d: want 512 to %d bytes", cs, 64<<20))
 	}
 	if c.Retention.MaxBytes < 0 || c.Retention.Interval < 0 {
 		errs = append(errs, fmt.Errorf("config: retention: max_bytes and interval must not be negative"))

@@ -66,10 +66,10 @@ func (s *Store) migrate(ctx context.Context) error { return s.Migrate(ctx, migra
 // schema as it was. Packages keeping their own tables in this database
 // (the recordings catalogue) call it with their own embedded files;
 // version numbers are shared, so each package owns a range (this
-// package 1-999, the catalogue 1000-1999). Concurrent calls are
-// serialised: on PostgreSQL by a transaction-scoped advisory lock keyed
-// by the current schema, on SQLite by BEGIN IMMEDIATE (the DSN's
-// _txlock), which takes the write lock up front.
+// package 1-999, the catalogue 1000-1999, internal/blobstore 2000-2999).
+// Concurrent calls are serialised: on PostgreSQL by a transaction-scoped
+// advisory lock keyed by the current schema, on SQLite by BEGIN
+// IMMEDIATE (the DSN's _txlock), which takes the write lock up front.
 func (s *Store) Migrate(ctx context.Context, fsys fs.FS) error {
 	steps, err := loadMigrations(fsys, s.d.name)
 	if err != nil {
