@@ -16,11 +16,13 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/internal/app"
+	"github.com/callrec/callrec/internal/blobstore"
 	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/ship"
 	"github.com/callrec/callrec/internal/store"
+	"github.com/callrec/callrec/internal/store/storetest"
 )
 
 // TestServeRecordsSippCall runs `callrec serve` in-process with embedded
@@ -57,6 +59,25 @@ func TestServeRecordsSippCall(t *testing.T) {
 		serveCall(t, func(c *config.Config, uas string) {
 			c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}}
 			c.Storage = config.Storage{Kind: "dir", Dir: t.TempDir(), Interval: config.Duration(200 * time.Millisecond)}
+		}, nil)
+	})
+	t.Run("blob", func(t *testing.T) {
+		// storage.kind blob: the recording is delivered into the
+		// serve's own database (SQLite here) in 4 KiB chunks while the
+		// call runs; read back through blobstore's reader.
+		serveCall(t, func(c *config.Config, uas string) {
+			c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}}
+			c.Storage = config.Storage{Kind: "blob", ChunkSize: 4096, Interval: config.Duration(200 * time.Millisecond)}
+		}, nil)
+	})
+	t.Run("blob-postgres", func(t *testing.T) {
+		// The same with the serve database (registrar, catalogue,
+		// blobs) on PostgreSQL, in a schema of the test's own.
+		dsn := storetest.DSN(t, "postgres")
+		serveCall(t, func(c *config.Config, uas string) {
+			c.Serve.Database = dsn
+			c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}}
+			c.Storage = config.Storage{Kind: "blob", ChunkSize: 4096, Interval: config.Duration(200 * time.Millisecond)}
 		}, nil)
 	})
 	t.Run("registered-user", func(t *testing.T) {
@@ -213,7 +234,7 @@ func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas strin
 		t.Errorf("recording %s: status %s caller %q callee %q", path, m.Status, m.Caller, m.Callee)
 	}
 	audioDir, location := filepath.Join(c.Serve.DataDir, "recordings"), m.Files[0].Path
-	if c.Storage.Kind == "dir" {
+	if c.Storage.Kind == "dir" || c.Storage.Kind == "blob" {
 		// Delivered to the archive: the marker appears, the local audio
 		// goes, the archive holds it.
 		var mk *ship.Marker
@@ -229,6 +250,9 @@ func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas strin
 			t.Errorf("local audio kept after delivery: %v", err)
 		}
 		audioDir, location = c.Storage.Dir, "file:"+filepath.Join(c.Storage.Dir, m.Files[0].Path)
+		if c.Storage.Kind == "blob" {
+			audioDir, location = readBlob(ctx, t, n, m.Files[0].Path), "blob:"+m.Files[0].Path
+		}
 	}
 	l, r, fm := readStereo(t, &RecordingNode{Dir: audioDir}, m)
 	if fm.Channels != 2 || len(l) < 8000 {
@@ -287,4 +311,39 @@ func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas strin
 		t.Errorf("/metrics does not count the recording")
 	}
 	return m
+}
+
+// readBlob reads the recording file rel out of the serve's database
+// with blobstore's reader (in reads of 1000 bytes, so the reader crosses
+// chunk boundaries mid-read) into a new directory, which it returns. The
+// blob must be committed with the checksum of what was read.
+func readBlob(ctx context.Context, t *testing.T, n *app.Node, rel string) string {
+	t.Helper()
+	tg, err := blobstore.New(ctx, n.Store, blobstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := tg.OpenBlob(ctx, rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	dir := t.TempDir()
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.CopyBuffer(io.MultiWriter(f, h), b, make([]byte, 1000)); err != nil {
+		t.Fatalf("read blob %s: %v", rel, err)
+	}
+	if !b.Committed() || b.SHA256() != hex.EncodeToString(h.Sum(nil)) || b.Size() < 44 {
+		t.Errorf("blob %s: committed %v, sha256 %s, %d bytes; read sha256 %x", rel, b.Committed(), b.SHA256(), b.Size(), h.Sum(nil))
+	}
+	return dir
 }
