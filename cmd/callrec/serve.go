@@ -66,6 +66,7 @@ flags:
 	failClosed := fs.Bool("fail-closed", def.Serve.FailClosed, "answer 503 when no media node answers (default: the call goes through unrecorded)")
 	auth := fs.String("auth", def.Serve.Auth, "digest authentication: auto (on once a user exists), on or off")
 	realm := fs.String("realm", "", "digest realm, the users' domain (default: the request's domain)")
+	pprof := fs.Bool("pprof", def.Serve.Pprof, "serve Go's profiler at /debug/pprof/ on --http-listen (trusted hosts only)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return nil
@@ -114,6 +115,8 @@ flags:
 			cfg.Serve.Auth = *auth
 		case "realm":
 			cfg.Serve.Realm = *realm
+		case "pprof":
+			cfg.Serve.Pprof = *pprof
 		}
 	})
 	if len(nodes) > 0 {

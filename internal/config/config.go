@@ -146,6 +146,10 @@ type Serve struct {
 	// added with. Zero value: the request's domain (To host of a
 	// REGISTER, From host otherwise), so one proxy serves several domains.
 	Realm string `yaml:"realm"`
+	// Pprof serves Go's profiler at /debug/pprof/ on HTTPListen (for
+	// bench/sip-compare.sh and `go tool pprof`). Zero value: off; turn it
+	// on only where HTTPListen is not reachable by untrusted hosts.
+	Pprof bool `yaml:"pprof"`
 }
 
 // MediaNode is one media node of `callrec serve`.
