@@ -117,8 +117,10 @@ stop_system() {
 sipp_run() {
   local tag=$1 rate=$2 calls=$3 hold=$4 limit=$5
   local secs=$(( calls / rate + hold / 1000 + 20 ))
+  # The UAS runs until the UAC is done (no -m: a stray retransmission
+  # counts as a call and would end it early), then gets SIGTERM.
   /usr/bin/time -f "%e %U %S" -o "$OUT/$tag.uas.time" timeout $((secs + 5)) \
-    sipp -sf "$SIPP_SF/uas.xml" -i 127.0.0.3 -p 5070 -mp 16000 -m "$calls" -nostdin -timeout "${secs}s" \
+    sipp -sf "$SIPP_SF/uas.xml" -i 127.0.0.3 -p 5070 -mp 16000 -nostdin -timeout "${secs}s" \
     -buff_size 4194304 >/dev/null 2>&1 &
   local uas=$!
   sleep 0.3
@@ -126,6 +128,8 @@ sipp_run() {
     sipp -sf "$SIPP_SF/uac.xml" -i 127.0.0.2 -p 5071 -mp 17000 -key target "$UAS" \
     -r "$rate" -m "$calls" -l "$limit" -d "$hold" -recv_timeout 8000 -timeout "${secs}s" -nostdin \
     -buff_size 4194304 -trace_stat -stf "$OUT/$tag.csv" -fd 1 -trace_err -error_file "$OUT/$tag.err" "$PROXY" >"$OUT/$tag.uac.log" 2>&1 || true
+  local t; t=$(pgrep -P "$uas" || true)
+  [ -n "$t" ] && kill "$t" 2>/dev/null
   wait "$uas" 2>/dev/null || true
 }
 
