@@ -87,6 +87,7 @@ start_system() { # name
   kamailio-*)
     local recargs=()
     [ "$rec" = rec ] && recargs=(--recording-dir="$OUT/sut/rec" --recording-method=pcap)
+    ulimit -c 0 # Debian's rtpengine 10.5 can crash on SIGTERM with recording on: no core file here
     rtpengine --config-file=none --foreground --table=-1 --interface=127.0.0.1 --listen-ng=127.0.0.1:12223 \
       --port-min=20000 --port-max=39999 --delete-delay=0 --log-level=3 "${recargs[@]}" >"$OUT/sut/rtpengine.log" 2>&1 &
     MEDIA_PIDS=($!)
