@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -64,10 +65,13 @@ func TestServeRecordsSippCall(t *testing.T) {
 	t.Run("blob", func(t *testing.T) {
 		// storage.kind blob: the recording is delivered into the
 		// serve's own database (SQLite here) in 4 KiB chunks while the
-		// call runs; read back through blobstore's reader.
+		// call runs; read back through blobstore's reader. Kept 5 s:
+		// then retention removes the blob.
 		serveCall(t, func(c *config.Config, uas string) {
 			c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}}
 			c.Storage = config.Storage{Kind: "blob", ChunkSize: 4096, Interval: config.Duration(200 * time.Millisecond)}
+			c.Retention.Rules = []config.RetentionRule{{MaxAge: config.Duration(5 * time.Second)}}
+			c.Retention.Interval = config.Duration(200 * time.Millisecond)
 		}, nil)
 	})
 	t.Run("blob-postgres", func(t *testing.T) {
@@ -299,6 +303,15 @@ func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas strin
 		}
 		if _, err := os.Stat(path); !os.IsNotExist(err) {
 			t.Errorf("retention: sidecar still there (%v)", err)
+		}
+		if c.Storage.Kind == "blob" {
+			tg, err := blobstore.New(ctx, n.Store, blobstore.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tg.OpenBlob(ctx, m.Files[0].Path); !errors.Is(err, blobstore.ErrNotFound) {
+				t.Errorf("retention: blob still in the database (%v)", err)
+			}
 		}
 	}
 	resp, err := http.Get("http://" + n.HTTP + "/metrics")

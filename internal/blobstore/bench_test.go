@@ -126,27 +126,36 @@ func BenchmarkWrite(b *testing.B) {
 	}
 }
 
-// BenchmarkRead reads an 8 MB blob through a Blob.
+// BenchmarkRead reads an 8 MB blob through a Blob: written in 256 KiB
+// appends (a bulk copy, a resumed upload), and written live, in appends
+// of one second of 8 kHz stereo PCM (32 000 bytes per row).
 func BenchmarkRead(b *testing.B) {
 	const size = 8 << 20
-	for _, d := range dialects {
-		b.Run(d, func(b *testing.B) {
-			tg, _ := openTarget(b, storetest.DSN(b, d), 0)
-			writeBlob(b, tg, "r.wav", size, 256<<10, nil)
-			buf := make([]byte, 32<<10)
-			b.SetBytes(size)
-			b.ReportAllocs()
-			for b.Loop() {
-				r, err := tg.OpenBlob(context.Background(), "r.wav")
-				if err != nil {
-					b.Fatal(err)
-				}
-				if n, err := io.CopyBuffer(io.Discard, r, buf); err != nil || n != size {
-					b.Fatal(n, err)
-				}
-				r.Close()
-			}
-		})
+	for _, c := range []struct {
+		name string
+		step int
+	}{{"bulk", 256 << 10}, {"live", 32000}} {
+		for _, d := range dialects {
+			b.Run(c.name+"/"+d, func(b *testing.B) { benchRead(b, d, size, c.step) })
+		}
+	}
+}
+
+func benchRead(b *testing.B, d string, size, step int) {
+	tg, _ := openTarget(b, storetest.DSN(b, d), 0)
+	writeBlob(b, tg, "r.wav", size, step, nil)
+	buf := make([]byte, 32<<10)
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := tg.OpenBlob(context.Background(), "r.wav")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n, err := io.CopyBuffer(io.Discard, r, buf); err != nil || n != int64(size) {
+			b.Fatal(n, err)
+		}
+		r.Close()
 	}
 }
 

@@ -6,7 +6,11 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/callrec/callrec/internal/ship"
 	"github.com/callrec/callrec/internal/store"
@@ -213,5 +217,51 @@ func TestSmallFile(t *testing.T) {
 	}
 	if _, err := New(ctx, tg.st, Options{ChunkSize: 100}); err == nil {
 		t.Error("a chunk size below the header window accepted")
+	}
+}
+
+// TestServeContent: a Blob is what http.ServeContent needs for playback
+// and download: a range request gets the bytes it asks for, streamed
+// from the chunks it spans.
+func TestServeContent(t *testing.T) {
+	ctx := context.Background()
+	tg, _ := openTarget(t, storetest.DSN(t, "sqlite"), 1000)
+	want := pattern(0, 10000)
+	o, _ := tg.Open(ctx, "p.wav")
+	if err := o.WriteAt(ctx, want, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Commit(ctx, int64(len(want)), sha256.Sum256(want)); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := tg.OpenBlob(r.Context(), strings.TrimPrefix(r.URL.Path, "/"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		defer b.Close()
+		http.ServeContent(w, r, "p.wav", time.Time{}, b)
+	}))
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/p.wav", nil)
+	req.Header.Set("Range", "bytes=1500-4499")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(got, want[1500:4500]) {
+		t.Errorf("range: %s, %d bytes (equal %v)", resp.Status, len(got), bytes.Equal(got, want[1500:4500]))
+	}
+	resp, err = srv.Client().Get(srv.URL + "/p.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, want) || resp.ContentLength != int64(len(want)) {
+		t.Errorf("whole: %s, length %d, %d bytes", resp.Status, resp.ContentLength, len(got))
 	}
 }
