@@ -307,14 +307,14 @@ func TestServeSippTCP(t *testing.T) {
 }
 
 // TestServeSippHoldResume: the caller holds (re-INVITE a=sendonly, the
-// callee answers recvonly) and resumes (a=sendrecv). The media session
-// survives both, audio flows again after the resume, and the one
-// recording covers the whole call.
+// callee answers recvonly), holds both ways (a=inactive) and resumes
+// (a=sendrecv). The media session survives each re-INVITE, audio is
+// relayed after each, and the one recording covers the whole call.
 func TestServeSippHoldResume(t *testing.T) {
 	answeredCall{uac: "uac_hold.xml", uas: "uas_hold.xml", uacSDP: "SIP/2.0 200", uasSDP: "INVITE ",
 		during: func(t *testing.T, ctx context.Context, r *serveRig, uac, uas *Sipp, callID string) {
 			st, _ := r.n.Media.Manager.Query(callID, "uactag1", "uastag1", 1)
-			for i := 1; i <= 2; i++ { // hold, then resume
+			for i := 1; i <= 3; i++ { // hold, inactive, resume
 				release(t, uac, callID, i)
 				// The stream outlives the re-INVITE (Query fails once it
 				// is gone) and keeps relaying both ways.
@@ -330,8 +330,9 @@ func TestServeSippHoldResume(t *testing.T) {
 					invites = append(invites, m)
 				}
 			}
-			if len(invites) != 3 || !strings.Contains(invites[1], "a=sendonly") || !strings.Contains(invites[2], "a=sendrecv") {
-				t.Fatalf("the callee received %d INVITEs, want the call, a=sendonly, a=sendrecv:\n%s", len(invites), strings.Join(invites, "\n"))
+			if len(invites) != 4 || !strings.Contains(invites[1], "a=sendonly") || !strings.Contains(invites[2], "a=inactive") ||
+				!strings.Contains(invites[3], "a=sendrecv") {
+				t.Fatalf("the callee received %d INVITEs, want the call, a=sendonly, a=inactive, a=sendrecv:\n%s", len(invites), strings.Join(invites, "\n"))
 			}
 			for i, inv := range invites {
 				if mt, err := SDPAudioTarget(inv); err != nil || !r.owns(mt) {
