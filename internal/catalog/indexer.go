@@ -276,9 +276,16 @@ func (ix *Indexer) load(path string) (*Recording, error) {
 	return r, nil
 }
 
+// FromMeta converts the sidecar of the recording base (its sidecar's
+// path relative to the recordings directory, without .json), made on
+// node, to a catalogue row, without reading its audio: the caller sets
+// Location, Size and Checksum from where the audio lives (the collector
+// does, from what it stored).
+func FromMeta(node, base string, m *record.Meta) *Recording { return fromMeta("", node, base, m) }
+
 // fromMeta converts a sidecar to a catalogue row. Finished recordings
-// get their size and a SHA-256 of their audio (of each file in order,
-// for recordings in several files).
+// below dir get their size and a SHA-256 of their audio (of each file
+// in order, for recordings in several files); with dir "" none is read.
 func fromMeta(dir, node, base string, m *record.Meta) *Recording {
 	r := &Recording{
 		Key: node + "/" + base, CallID: m.CallID, FromTag: m.FromTag, ToTag: m.ToTag,
@@ -319,7 +326,7 @@ func fromMeta(dir, node, base string, m *record.Meta) *Recording {
 	if len(files) > 0 {
 		r.Location = files[0]
 	}
-	if r.Status != StatusRecording && len(files) > 0 {
+	if dir != "" && r.Status != StatusRecording && len(files) > 0 {
 		h := sha256.New()
 		ok := true
 		for _, p := range files {

@@ -62,6 +62,15 @@ type Object interface {
 	Close() error
 }
 
+// MetaWriter is implemented by Objects whose target keeps a catalogue
+// of its own (the collector): before committing a file, the Shipper
+// hands its object the recording's sidecar (record.Meta as JSON) and the
+// recording's name (the sidecar's path relative to the recordings
+// directory, / separated, without .json).
+type MetaWriter interface {
+	WriteMeta(ctx context.Context, recording string, sidecar []byte) error
+}
+
 // HeaderWindow is how much of the start of a file a container may
 // rewrite while recording (the WAV header, 44 to 58 bytes, with room for
 // more): the Shipper resends it whenever it changes and at the end.

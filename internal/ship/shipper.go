@@ -243,8 +243,13 @@ func (s *Shipper) pump(ctx context.Context, r *shipment) (done bool, err error) 
 		return false, nil
 	}
 	var mk Marker
+	side, err := os.ReadFile(r.sidecar)
+	if err != nil {
+		return false, err
+	}
+	rec, _ := filepath.Rel(s.cfg.Dir, strings.TrimSuffix(r.sidecar, ".json"))
 	for _, f := range r.files {
-		sf, err := s.commit(ctx, f)
+		sf, err := s.commit(ctx, f, filepath.ToSlash(rec), side)
 		if err != nil {
 			return false, err
 		}
@@ -332,8 +337,9 @@ func (s *Shipper) copyNew(ctx context.Context, f *shipFile, final bool) error {
 	return nil
 }
 
-// commit hashes f's local file and commits its object.
-func (s *Shipper) commit(ctx context.Context, f *shipFile) (ShippedFile, error) {
+// commit hashes f's local file and commits its object, after handing it
+// the sidecar when it is a MetaWriter.
+func (s *Shipper) commit(ctx context.Context, f *shipFile, rec string, sidecar []byte) (ShippedFile, error) {
 	p := filepath.Join(s.cfg.Dir, filepath.FromSlash(f.rel))
 	lf, err := os.Open(p)
 	if err != nil {
@@ -350,6 +356,11 @@ func (s *Shipper) commit(ctx context.Context, f *shipFile) (ShippedFile, error) 
 	if f.obj == nil {
 		if f.obj, err = s.cfg.Target.Open(ctx, f.rel); err != nil {
 			return ShippedFile{}, err
+		}
+	}
+	if mw, ok := f.obj.(MetaWriter); ok {
+		if err := mw.WriteMeta(ctx, rec, sidecar); err != nil {
+			return ShippedFile{}, fmt.Errorf("meta %s: %w", f.rel, err)
 		}
 	}
 	if err := f.obj.Commit(ctx, size, sum); err != nil {

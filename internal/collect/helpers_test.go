@@ -1,0 +1,218 @@
+package collect
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/binary"
+	"encoding/json"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/internal/catalog"
+	"github.com/callrec/callrec/internal/record"
+	"github.com/callrec/callrec/internal/ship"
+	"github.com/callrec/callrec/internal/store"
+	"github.com/callrec/callrec/internal/store/storetest"
+)
+
+// testTLS returns a server config with a certificate for 127.0.0.1 and
+// a client config trusting only the CA generated here.
+func testTLS(t testing.TB) (server, client *tls.Config) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "callrec test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
+		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "collector"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(caCert)
+	server = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
+	client = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return server, client
+}
+
+// collector is a Server under test with its storage and catalogue.
+type collector struct {
+	srv     *Server
+	addr    string
+	dir     string
+	cat     *catalog.Catalog
+	st      *store.Store
+	tlsConf *tls.Config
+	done    chan error
+}
+
+const testToken = "s3cret-token"
+
+// startCollector serves on addr ("127.0.0.1:0" for a new port) with
+// storage in dir and the catalogue st.
+func startCollector(t *testing.T, addr, dir string, st *store.Store, tlsConf *tls.Config) *collector {
+	t.Helper()
+	cat, err := catalog.Open(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(ServerConfig{Token: testToken, TLS: tlsConf, Target: ship.DirTarget{Dir: dir}, Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l net.Listener
+	for i := 0; ; i++ { // the port of a closed server may linger briefly
+		if l, err = net.Listen("tcp", addr); err == nil || i == 50 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &collector{srv: srv, addr: l.Addr().String(), dir: dir, cat: cat, st: st, tlsConf: tlsConf, done: make(chan error, 1)}
+	go func() { c.done <- srv.Serve(l) }()
+	t.Cleanup(func() { srv.Close() })
+	return c
+}
+
+func openStore(t *testing.T, dialect string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), storetest.DSN(t, dialect))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func newTarget(t *testing.T, c *collector, client *tls.Config, token string) *Target {
+	t.Helper()
+	tg, err := NewTarget(TargetConfig{Addr: c.addr, Token: token, Node: "node-a", TLS: client, DialTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tg.Close() })
+	return tg
+}
+
+// recording writes what the recorder writes: a sidecar naming a WAV
+// file, and the file growing with its header rewritten at each flush.
+type recording struct {
+	t       *testing.T
+	base    string
+	sidecar string
+	f       *os.File
+	data    int
+}
+
+func newRecording(t *testing.T, dir, base string) *recording {
+	t.Helper()
+	r := &recording{t: t, base: base, sidecar: filepath.Join(dir, base+".json")}
+	os.MkdirAll(filepath.Dir(r.sidecar), 0o755)
+	f, err := os.Create(filepath.Join(dir, base+".wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	r.f = f
+	r.header()
+	r.meta(record.StatusRecording)
+	return r
+}
+
+func (r *recording) header() {
+	h := make([]byte, 44)
+	copy(h, "RIFF")
+	binary.LittleEndian.PutUint32(h[4:], uint32(36+r.data))
+	copy(h[8:], "WAVEfmt ")
+	copy(h[36:], "data")
+	binary.LittleEndian.PutUint32(h[40:], uint32(r.data))
+	if _, err := r.f.WriteAt(h, 0); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *recording) grow(n int) {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte((r.data + i) * 7)
+	}
+	if _, err := r.f.WriteAt(b, int64(44+r.data)); err != nil {
+		r.t.Fatal(err)
+	}
+	r.data += n
+	r.header()
+}
+
+func (r *recording) meta(status string) {
+	m := record.Meta{CallID: r.base + "@test", Caller: "sip:alice@example.com", Callee: "sip:bob@example.com",
+		Started: time.Now().UTC(), Status: status, Files: []record.File{{Path: r.base + ".wav", Part: 1, Bytes: int64(44 + r.data)}}}
+	b, _ := json.Marshal(m)
+	if err := os.WriteFile(r.sidecar, b, 0o644); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *recording) sum() [32]byte {
+	b, err := os.ReadFile(r.f.Name())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
+// waitFor polls cond every 10 ms until it holds or d passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// startShipper runs a Shipper from dir to tg until the test ends.
+func startShipper(t *testing.T, dir string, tg ship.Target) *ship.Shipper {
+	t.Helper()
+	sh, err := ship.New(ship.Config{Dir: dir, Target: tg, Interval: 20 * time.Millisecond, KeepLocal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); sh.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return sh
+}
+
+// rows counts the catalogue's rows.
+func rows(t *testing.T, st *store.Store) int {
+	t.Helper()
+	var n int
+	if err := st.DB().QueryRow("SELECT count(*) FROM recordings").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
