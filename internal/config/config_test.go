@@ -164,3 +164,26 @@ func TestMediaNodes(t *testing.T) {
 		}
 	}
 }
+
+func TestStorageBlobValidate(t *testing.T) {
+	for _, c := range []struct {
+		yaml string
+		want string // "" for valid
+	}{
+		{"storage:\n  kind: blob\n", ""},
+		{"storage:\n  kind: blob\n  chunk_size: 0\n", ""},
+		{"storage:\n  kind: blob\n  chunk_size: 1048576\n", ""},
+		{"storage:\n  kind: blob\n  chunk_size: 100\n", "storage.chunk_size"},
+		{"storage:\n  kind: blob\n  chunk_size: 1000000000\n", "storage.chunk_size"},
+		{"storage:\n  kind: blobs\n", "want local, dir or blob"},
+	} {
+		cfg := Default()
+		err := Decode([]byte(c.yaml), &cfg)
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%q: %v, want %q", c.yaml, err, c.want)
+		}
+	}
+}
