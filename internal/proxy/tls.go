@@ -1,10 +1,13 @@
 package proxy
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/emiago/sipgo/sip"
 )
@@ -26,6 +29,12 @@ import (
 // defaultTLSPort is the SIP-over-TLS port (RFC 3261 §19.1.2).
 const defaultTLSPort = 5061
 
+// handshakeTimeout bounds a TLS client's handshake. sipgo reads each
+// connection on a goroutine of its own with no read deadline, so a
+// client that connects and never completes the handshake would hold its
+// socket and that goroutine for ever.
+var handshakeTimeout = 10 * time.Second
+
 // listenTLS binds addr for SIP over TLS with the server config c.
 func listenTLS(addr string, c *tls.Config) (net.Listener, error) {
 	l, err := net.Listen("tcp", addr)
@@ -36,7 +45,43 @@ func listenTLS(addr string, c *tls.Config) (net.Listener, error) {
 	if c.MinVersion == 0 {
 		c.MinVersion = tls.VersionTLS12 // RFC 8996: nothing older
 	}
-	return tls.NewListener(l, c), nil
+	return tlsListener{Listener: l, cfg: c}, nil
+}
+
+// tlsListener is tls.NewListener with a handshake deadline (serverConn).
+type tlsListener struct {
+	net.Listener
+	cfg *tls.Config
+}
+
+func (l tlsListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &serverConn{Conn: tls.Server(c, l.cfg)}, nil
+}
+
+// serverConn completes the handshake on the first Read (on sipgo's
+// reader goroutine, so a slow client delays nobody else) within
+// handshakeTimeout; a failed or late handshake fails that Read, and
+// sipgo closes the connection.
+type serverConn struct {
+	*tls.Conn
+	once sync.Once
+	err  error
+}
+
+func (c *serverConn) Read(b []byte) (int, error) {
+	c.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), handshakeTimeout)
+		defer cancel()
+		c.err = c.HandshakeContext(ctx)
+	})
+	if c.err != nil {
+		return 0, c.err
+	}
+	return c.Conn.Read(b)
 }
 
 // clientTLS is the config the proxy dials TLS next hops with: c, or the

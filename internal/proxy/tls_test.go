@@ -8,11 +8,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
 	"net"
 	"net/textproto"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -284,6 +286,37 @@ func TestTLSCallee(t *testing.T) {
 	s2 := startServer(t, Config{Router: r2, ClientTLSConfig: &tls.Config{RootCAs: ca.pool}})
 	uac.send(s2.Addr("udp"), inviteFrom(uac, "sip:good@"+s2.Addr("udp"), "tlsout3", "Max-Forwards: 70\r\n"))
 	uac.expect("SIP/2.0 503")
+}
+
+// TestTLSHandshakeTimeout: a client that connects to the TLS listener
+// and never starts the handshake is disconnected after handshakeTimeout;
+// others are served meanwhile.
+func TestTLSHandshakeTimeout(t *testing.T) {
+	defer func(d time.Duration) { handshakeTimeout = d }(handshakeTimeout)
+	handshakeTimeout = 200 * time.Millisecond
+	ca := newTestCA(t, "callrec test CA")
+	r, _ := NewStaticRouter([]StaticRule{{Destination: "sip:127.0.0.1:9"}})
+	s := startServer(t, Config{Router: r, TLS: "127.0.0.1:0",
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{ca.leaf(t)}}})
+	silent, err := net.Dial("tcp", s.Addr("tls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	// Another client is served while the silent one waits.
+	conn, err := tls.Dial("tcp", s.Addr("tls"), &tls.Config{RootCAs: ca.pool, ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatalf("handshake while another client is silent: %v", err)
+	}
+	conn.Close()
+	silent.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	if _, err := silent.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("silent client: read %v, want the connection closed by the proxy", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("silent client closed after %v, want about %v", d, handshakeTimeout)
+	}
 }
 
 func TestHopTransport(t *testing.T) {
