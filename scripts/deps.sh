@@ -60,3 +60,15 @@ if [ "$(psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc "SELECT 1 F
   psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc 'CREATE DATABASE test' \
     || echo "deps: could not create database test on 127.0.0.1:$pg_port (store tests will fail under CI)" >&2
 fi
+
+# versitygw: a real S3-compatible server (posix backend) for the S3
+# storage tests (internal/ship, test/); they start it themselves. Built
+# from the Go module proxy into $(go env GOBIN), else $(go env GOPATH)/bin
+# (a few minutes, once); skipped when one is on PATH or already there.
+vgw_version=v1.8.0
+vgw_dir="$(go env GOBIN)"
+[ -n "$vgw_dir" ] || vgw_dir="$(go env GOPATH)/bin"
+if ! have versitygw && [ ! -x "$vgw_dir/versitygw" ]; then
+  echo "deps: building versitygw $vgw_version into $vgw_dir" >&2
+  GOBIN="$vgw_dir" go install "github.com/versity/versitygw/cmd/versitygw@$vgw_version"
+fi

@@ -16,12 +16,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+
 	"github.com/callrec/callrec/internal/app"
 	"github.com/callrec/callrec/internal/blobstore"
 	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/ship"
+	"github.com/callrec/callrec/internal/ship/s3test"
 	"github.com/callrec/callrec/internal/store"
 	"github.com/callrec/callrec/internal/store/storetest"
 )
@@ -84,6 +87,18 @@ func TestServeRecordsSippCall(t *testing.T) {
 			c.Storage = config.Storage{Kind: "blob", ChunkSize: 4096, Interval: config.Duration(200 * time.Millisecond)}
 		}, nil)
 	})
+	t.Run("s3", func(t *testing.T) {
+		// storage.kind s3: the recording is uploaded to a real S3 server
+		// (versitygw) while the call runs; the catalogue points there and
+		// the object downloaded from it is the recording.
+		srv := s3test.Start(t, "recordings")
+		serveCall(t, func(c *config.Config, uas string) {
+			c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}}
+			c.Storage = config.Storage{Kind: "s3", Interval: config.Duration(200 * time.Millisecond),
+				S3: config.S3{Bucket: "recordings", Prefix: "callrec/", Endpoint: srv.Endpoint, PathStyle: true,
+					AccessKey: s3test.AccessKey, SecretKey: s3test.SecretKey, SnapshotInterval: config.Duration(500 * time.Millisecond)}}
+		}, nil)
+	})
 	t.Run("registered-user", func(t *testing.T) {
 		serveCall(t, nil, func(t *testing.T, n *app.Node, uas string) { register(t, n.Config.Serve.SIPListen, "uas", uas) })
 	})
@@ -104,6 +119,22 @@ func TestServeRecordsSippCall(t *testing.T) {
 			t.Errorf("sidecar profile %q rate %d labels %v: want the rule's", m.Profile, m.Format.SampleRate, m.Labels)
 		}
 	})
+}
+
+// downloadS3 saves the object of recording file rel to dst.
+func downloadS3(t *testing.T, c config.S3, rel, dst string) {
+	t.Helper()
+	tg, err := ship.NewS3Target(ship.S3Config{Endpoint: c.Endpoint, Bucket: c.Bucket, Prefix: c.Prefix,
+		AccessKey: c.AccessKey, SecretKey: c.SecretKey, PathStyle: c.PathStyle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.Client().FGetObject(context.Background(), c.Bucket, tg.Key(rel), dst, minio.GetObjectOptions{}); err != nil {
+		t.Fatalf("download %s from s3: %v", tg.Key(rel), err)
+	}
 }
 
 // register sends a REGISTER for user at the proxy with contact as its
@@ -238,9 +269,9 @@ func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas strin
 		t.Errorf("recording %s: status %s caller %q callee %q", path, m.Status, m.Caller, m.Callee)
 	}
 	audioDir, location := filepath.Join(c.Serve.DataDir, "recordings"), m.Files[0].Path
-	if c.Storage.Kind == "dir" || c.Storage.Kind == "blob" {
-		// Delivered to the archive: the marker appears, the local audio
-		// goes, the archive holds it.
+	if c.Storage.Kind != "local" {
+		// Delivered to the archive or bucket: the marker appears, the
+		// local audio goes, the target holds it.
 		var mk *ship.Marker
 		for mk == nil {
 			mk, _ = ship.ReadMarker(path)
@@ -253,9 +284,17 @@ func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas strin
 		if _, err := os.Stat(filepath.Join(audioDir, m.Files[0].Path)); !os.IsNotExist(err) {
 			t.Errorf("local audio kept after delivery: %v", err)
 		}
-		audioDir, location = c.Storage.Dir, "file:"+filepath.Join(c.Storage.Dir, m.Files[0].Path)
-		if c.Storage.Kind == "blob" {
+		switch c.Storage.Kind {
+		case "dir":
+			audioDir, location = c.Storage.Dir, "file:"+filepath.Join(c.Storage.Dir, m.Files[0].Path)
+		case "blob":
 			audioDir, location = readBlob(ctx, t, n, m.Files[0].Path), "blob:"+m.Files[0].Path
+		case "s3":
+			audioDir, location = t.TempDir(), "s3://"+c.Storage.S3.Bucket+"/"+c.Storage.S3.Prefix+m.Files[0].Path
+			downloadS3(t, c.Storage.S3, m.Files[0].Path, filepath.Join(audioDir, m.Files[0].Path))
+		}
+		if mk.Files[0].Location != location {
+			t.Errorf("marker location %s, want %s", mk.Files[0].Location, location)
 		}
 	}
 	l, r, fm := readStereo(t, &RecordingNode{Dir: audioDir}, m)

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/callrec/callrec/internal/blobstore"
 	"github.com/callrec/callrec/internal/config"
@@ -20,6 +21,23 @@ func storageTarget(ctx context.Context, c config.Storage, st *store.Store) (ship
 		return ship.DirTarget{Dir: c.Dir}, nil
 	case "blob":
 		return blobstore.New(ctx, st, blobstore.Options{ChunkSize: c.ChunkSize})
+	case "s3":
+		access, secret := c.S3.Credentials()
+		t, err := ship.NewS3Target(ship.S3Config{Endpoint: c.S3.Endpoint, Region: c.S3.Region, Bucket: c.S3.Bucket,
+			Prefix: c.S3.Prefix, AccessKey: access, SecretKey: secret, PathStyle: c.S3.PathStyle,
+			SnapshotInterval: c.S3.SnapshotInterval.Std()})
+		if err != nil {
+			return nil, err
+		}
+		// A wrong bucket or key is a configuration error worth failing
+		// the start for; an unreachable server is an outage the Shipper
+		// rides out (recordings wait on disk).
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := t.Check(cctx); err != nil && !ship.IsUnreachable(err) {
+			return nil, err
+		}
+		return t, nil
 	}
 	return nil, fmt.Errorf("app: storage.kind %q", c.Kind)
 }

@@ -36,18 +36,60 @@ type Config struct {
 // there while the call runs (internal/ship).
 type Storage struct {
 	// Kind is local (default: they stay in the recordings directory),
-	// dir (copied into Dir, e.g. an archive on a network mount) or blob
-	// (stored in the catalogue's database, serve.database, in chunks).
+	// dir (copied into Dir, e.g. an archive on a network mount), blob
+	// (stored in the catalogue's database, serve.database, in chunks) or
+	// s3 (uploaded to S3-compatible object storage, see S3).
 	Kind string `yaml:"kind"`
 	// Dir is the archive directory of kind dir.
 	Dir string `yaml:"dir"`
 	// ChunkSize is the largest database row of kind blob, in bytes
 	// (512 to 64 MiB). Zero: 256 KiB.
 	ChunkSize int `yaml:"chunk_size"`
+	// S3 configures kind s3.
+	S3 S3 `yaml:"s3"`
 	// KeepLocal keeps the local copy after delivery.
 	KeepLocal bool `yaml:"keep_local"`
 	// Interval is how often growing recordings are copied. Zero: 1s.
 	Interval Duration `yaml:"interval"`
+}
+
+// S3 is an S3-compatible bucket (AWS S3, MinIO, Ceph RGW, versitygw).
+// Objects are named Prefix + the recording's path below the recordings
+// directory.
+type S3 struct {
+	// Bucket receives the recordings (required with kind s3; it must
+	// exist).
+	Bucket string `yaml:"bucket"`
+	// Prefix is prepended to every key ("callrec/"). Zero value: none.
+	Prefix string `yaml:"prefix"`
+	// Region of the bucket. Zero value: us-east-1.
+	Region string `yaml:"region"`
+	// Endpoint is the server's URL, http(s)://host[:port]. Zero value:
+	// https://s3.amazonaws.com.
+	Endpoint string `yaml:"endpoint"`
+	// AccessKey and SecretKey sign requests. Zero values: the
+	// environment's AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+	AccessKey string `yaml:"access_key"`
+	SecretKey string `yaml:"secret_key"`
+	// PathStyle addresses the bucket in the URL path, as most servers
+	// other than AWS need. Zero value: virtual-host style
+	// (bucket.endpoint-host).
+	PathStyle bool `yaml:"path_style"`
+	// SnapshotInterval, when set, uploads the start of a recording (its
+	// first 5 MiB, which the upload holds back until the end) this often,
+	// so a short call is not only on the media node until it ends; each
+	// snapshot uploads that start again. Zero value: only once it is 5 MiB.
+	SnapshotInterval Duration `yaml:"snapshot_interval"`
+}
+
+// Credentials returns the access and secret key: the configured ones,
+// else AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment.
+func (s S3) Credentials() (access, secret string) {
+	access, secret = s.AccessKey, s.SecretKey
+	if access == "" && secret == "" {
+		access, secret = os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	}
+	return access, secret
 }
 
 // Retention is how long recordings are kept (callrec serve purges the
@@ -444,8 +486,22 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("config: storage.kind dir needs storage.dir"))
 		}
 	case "blob":
+	case "s3":
+		s3 := c.Storage.S3
+		if s3.Bucket == "" {
+			errs = append(errs, fmt.Errorf("config: storage.kind s3 needs storage.s3.bucket"))
+		}
+		if s3.Endpoint != "" && !strings.HasPrefix(s3.Endpoint, "http://") && !strings.HasPrefix(s3.Endpoint, "https://") {
+			errs = append(errs, fmt.Errorf("config: storage.s3.endpoint %q: want http(s)://host[:port]", s3.Endpoint))
+		}
+		if a, k := s3.Credentials(); a == "" || k == "" {
+			errs = append(errs, fmt.Errorf("config: storage.kind s3 needs storage.s3.access_key and secret_key (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"))
+		}
+		if s3.SnapshotInterval < 0 {
+			errs = append(errs, fmt.Errorf("config: storage.s3.snapshot_interval must not be negative"))
+		}
 	default:
-		errs = append(errs, fmt.Errorf("config: storage.kind %q: want local, dir or blob", c.Storage.Kind))
+		errs = append(errs, fmt.Errorf("config: storage.kind %q: want local, dir, blob or s3", c.Storage.Kind))
 	}
 	if cs := c.Storage.ChunkSize; cs != 0 && (cs < 512 || cs > 64<<20) {
 		errs = append(errs, fmt.Errorf("config: storage.chunk_size %d: want 512 to %d bytes", cs, 64<<20))

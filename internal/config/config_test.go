@@ -101,6 +101,8 @@ func TestEmptyFileKeepsDefaults(t *testing.T) {
 }
 
 func TestValidateRejects(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	for name, mod := range map[string]func(*Config){
 		"range":      func(c *Config) { c.Media.PortMin, c.Media.PortMax = 5000, 4000 },
 		"tiny range": func(c *Config) { c.Media.PortMin, c.Media.PortMax = 5000, 5001 },
@@ -120,12 +122,43 @@ func TestValidateRejects(t *testing.T) {
 		"rec glob":    func(c *Config) { c.Serve.Recording.Rules = []RecordingRule{{Callee: "[a-"}} },
 		"rec profile": func(c *Config) { c.Serve.Recording.Rules = []RecordingRule{{Profile: "missing"}} },
 		"anchor":      func(c *Config) { c.Serve.Anchor = "sometimes" },
+		"s3 bucket":   func(c *Config) { c.Storage.Kind, c.Storage.S3 = "s3", S3{AccessKey: "k", SecretKey: "s"} },
+		"s3 endpoint": func(c *Config) {
+			c.Storage.Kind, c.Storage.S3 = "s3", S3{Bucket: "b", Endpoint: "s3.local:9000", AccessKey: "k", SecretKey: "s"}
+		},
+		"s3 keys": func(c *Config) { c.Storage.Kind, c.Storage.S3 = "s3", S3{Bucket: "b"} },
 	} {
 		c := Default()
 		mod(&c)
 		if err := c.Validate(); err == nil {
 			t.Errorf("%s: Validate accepted a bad config", name)
 		}
+	}
+}
+
+// TestS3Storage: the s3 section decodes, and credentials come from the
+// environment when the file has none.
+func TestS3Storage(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "envkey")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "envsecret")
+	c := Default()
+	yml := "storage:\n  kind: s3\n  s3:\n    bucket: rec\n    prefix: callrec/\n    endpoint: http://127.0.0.1:7070\n    path_style: true\n    snapshot_interval: 30s\n"
+	if err := Decode([]byte(yml), &c); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s := c.Storage.S3
+	if s.Bucket != "rec" || s.Prefix != "callrec/" || !s.PathStyle || s.SnapshotInterval.Std() != 30*time.Second {
+		t.Errorf("s3 %+v", s)
+	}
+	if a, k := s.Credentials(); a != "envkey" || k != "envsecret" {
+		t.Errorf("credentials from the environment: %q %q", a, k)
+	}
+	s.AccessKey, s.SecretKey = "filekey", "filesecret"
+	if a, k := s.Credentials(); a != "filekey" || k != "filesecret" {
+		t.Errorf("credentials from the file: %q %q", a, k)
 	}
 }
 

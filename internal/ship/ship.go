@@ -14,6 +14,10 @@
 // file beside the sidecar (<base>.shipped, JSON) naming where the audio
 // now lives, and may delete the local audio.
 //
+// Targets: DirTarget (a directory) and S3Target (S3-compatible object
+// storage, multipart upload while the call runs; see its doc for the
+// layout, memory and resume).
+//
 // Nothing is lost when the target is down: bytes not acknowledged stay
 // on disk, the Shipper retries with backoff, and after a restart it
 // finds every sidecar without a marker and resumes each file from the
@@ -44,8 +48,11 @@ type Target interface {
 // ever within the first HeaderWindow bytes. An Object is used by one
 // goroutine at a time.
 type Object interface {
-	// Size is how many bytes the target holds durably: the offset the
-	// next append starts from.
+	// Size is the offset the next append starts from. A freshly opened
+	// object reports what the target holds durably; later it may also
+	// count bytes the object buffers (S3Target holds parts until they
+	// are whole), which an error makes the Shipper send again after
+	// reopening.
 	Size() int64
 	// WriteAt writes p at off: an append when off == Size(), a header
 	// rewrite when off+len(p) <= HeaderWindow.
