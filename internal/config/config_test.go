@@ -208,7 +208,7 @@ func TestStorageBlobValidate(t *testing.T) {
 		{"storage:\n  kind: blob\n  chunk_size: 1048576\n", ""},
 		{"storage:\n  kind: blob\n  chunk_size: 100\n", "storage.chunk_size"},
 		{"storage:\n  kind: blob\n  chunk_size: 1000000000\n", "storage.chunk_size"},
-		{"storage:\n  kind: blobs\n", "want local, dir or blob"},
+		{"storage:\n  kind: blobs\n", "want local, dir, blob or s3"},
 	} {
 		cfg := Default()
 		err := Decode([]byte(c.yaml), &cfg)
