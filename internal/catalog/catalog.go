@@ -459,6 +459,23 @@ func likeEscape(s string) string {
 	return r.Replace(s)
 }
 
+// commonRows is how many matches make a filter common: a common filter
+// is checked row by row while walking the time index (the page fills
+// after a few thousand rows), a rarer one is looked up in its own index
+// and its matches sorted.
+var commonRows = 5000
+
+// common reports whether query (selecting ids) has more than commonRows
+// rows.
+func (c *Catalog) common(ctx context.Context, query string, args ...any) (bool, error) {
+	var n int
+	err := c.db.QueryRowContext(ctx, c.st.Rebind(`SELECT COUNT(*) FROM (`+query+` LIMIT `+strconv.Itoa(commonRows+1)+`) AS candidates`), args...).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("catalog: search: %w", err)
+	}
+	return n > commonRows, nil
+}
+
 // minChunk is the smallest number of candidates a driver fetches at a
 // time (a variable so that tests can make chunks tiny).
 var minChunk = 200
@@ -576,15 +593,35 @@ func (c *Catalog) Search(ctx context.Context, q Query) (*Page, error) {
 			// BINARY index; a range can (BINARY is byte order, and
 			// U+10FFFF sorts after every character).
 			hi := lo + "\U0010FFFF"
-			add(`((caller_user >= ? AND caller_user < ?) OR (callee_user >= ? AND callee_user < ?))`, lo, hi, lo, hi)
+			many, err := c.common(ctx, `SELECT id FROM recordings WHERE caller_user >= ? AND caller_user < ?
+UNION ALL SELECT id FROM recordings WHERE callee_user >= ? AND callee_user < ?`, lo, hi, lo, hi)
+			if err != nil {
+				return nil, err
+			}
+			if many {
+				// Unary + keeps SQLite off the user indexes: it
+				// walks the time index and stops at the page.
+				add(`((+caller_user >= ? AND +caller_user < ?) OR (+callee_user >= ? AND +callee_user < ?))`, lo, hi, lo, hi)
+			} else {
+				add(`((caller_user >= ? AND caller_user < ?) OR (callee_user >= ? AND callee_user < ?))`, lo, hi, lo, hi)
+			}
 		}
 	}
 	if q.Party != "" {
 		p := strings.ToLower(q.Party)
+		phrase := `"` + strings.ReplaceAll(p, `"`, `""`) + `"`
+		many := true
 		if c.st.Dialect() == store.SQLite && len(p) >= 3 {
+			var err error
+			if many, err = c.common(ctx, `SELECT rowid FROM recordings_fts WHERE recordings_fts MATCH ?`, phrase); err != nil {
+				return nil, err
+			}
+		}
+		if !many {
 			// A phrase query on the FTS5 trigram index matches
-			// substrings of three characters or more.
-			add(`id IN (SELECT rowid FROM recordings_fts WHERE recordings_fts MATCH ?)`, `"`+strings.ReplaceAll(p, `"`, `""`)+`"`)
+			// substrings of three characters or more; few matches
+			// are cheap to sort.
+			add(`id IN (SELECT rowid FROM recordings_fts WHERE recordings_fts MATCH ?)`, phrase)
 		} else {
 			add(`parties LIKE ? ESCAPE '\'`, "%"+likeEscape(p)+"%")
 		}
