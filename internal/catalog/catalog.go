@@ -465,15 +465,37 @@ func likeEscape(s string) string {
 // and its matches sorted.
 var commonRows = 5000
 
-// common reports whether query (selecting ids) has more than commonRows
-// rows.
-func (c *Catalog) common(ctx context.Context, query string, args ...any) (bool, error) {
-	var n int
-	err := c.db.QueryRowContext(ctx, c.st.Rebind(`SELECT COUNT(*) FROM (`+query+` LIMIT `+strconv.Itoa(commonRows+1)+`) AS candidates`), args...).Scan(&n)
+// candidates runs query (selecting ids) and returns its ids, or many
+// when it has more than commonRows.
+func (c *Catalog) candidates(ctx context.Context, query string, args ...any) (ids []any, many bool, err error) {
+	rows, err := c.db.QueryContext(ctx, c.st.Rebind(query+` LIMIT `+strconv.Itoa(commonRows+1)), args...)
 	if err != nil {
-		return false, fmt.Errorf("catalog: search: %w", err)
+		return nil, false, fmt.Errorf("catalog: search: %w", err)
 	}
-	return n > commonRows, nil
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, false, fmt.Errorf("catalog: search: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("catalog: search: %w", err)
+	}
+	if len(ids) > commonRows {
+		return nil, true, nil
+	}
+	return ids, false, nil
+}
+
+// inList is "id IN (?, ...)" for n ids, or a condition no row meets
+// when n is 0.
+func inList(n int) string {
+	if n == 0 {
+		return "1 = 0"
+	}
+	return "id IN (" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")"
 }
 
 // minChunk is the smallest number of candidates a driver fetches at a
@@ -593,8 +615,8 @@ func (c *Catalog) Search(ctx context.Context, q Query) (*Page, error) {
 			// BINARY index; a range can (BINARY is byte order, and
 			// U+10FFFF sorts after every character).
 			hi := lo + "\U0010FFFF"
-			many, err := c.common(ctx, `SELECT id FROM recordings WHERE caller_user >= ? AND caller_user < ?
-UNION ALL SELECT id FROM recordings WHERE callee_user >= ? AND callee_user < ?`, lo, hi, lo, hi)
+			ids, many, err := c.candidates(ctx, `SELECT id FROM recordings WHERE caller_user >= ? AND caller_user < ?
+UNION SELECT id FROM recordings WHERE callee_user >= ? AND callee_user < ?`, lo, hi, lo, hi)
 			if err != nil {
 				return nil, err
 			}
@@ -603,25 +625,26 @@ UNION ALL SELECT id FROM recordings WHERE callee_user >= ? AND callee_user < ?`,
 				// walks the time index and stops at the page.
 				add(`((+caller_user >= ? AND +caller_user < ?) OR (+callee_user >= ? AND +callee_user < ?))`, lo, hi, lo, hi)
 			} else {
-				add(`((caller_user >= ? AND caller_user < ?) OR (callee_user >= ? AND callee_user < ?))`, lo, hi, lo, hi)
+				add(inList(len(ids)), ids...)
 			}
 		}
 	}
 	if q.Party != "" {
 		p := strings.ToLower(q.Party)
 		phrase := `"` + strings.ReplaceAll(p, `"`, `""`) + `"`
+		var ids []any
 		many := true
 		if c.st.Dialect() == store.SQLite && len(p) >= 3 {
+			// A phrase query on the FTS5 trigram index matches
+			// substrings of three characters or more; few matches
+			// are cheap to sort.
 			var err error
-			if many, err = c.common(ctx, `SELECT rowid FROM recordings_fts WHERE recordings_fts MATCH ?`, phrase); err != nil {
+			if ids, many, err = c.candidates(ctx, `SELECT rowid FROM recordings_fts WHERE recordings_fts MATCH ?`, phrase); err != nil {
 				return nil, err
 			}
 		}
 		if !many {
-			// A phrase query on the FTS5 trigram index matches
-			// substrings of three characters or more; few matches
-			// are cheap to sort.
-			add(`id IN (SELECT rowid FROM recordings_fts WHERE recordings_fts MATCH ?)`, phrase)
+			add(inList(len(ids)), ids...)
 		} else {
 			add(`parties LIKE ? ESCAPE '\'`, "%"+likeEscape(p)+"%")
 		}
