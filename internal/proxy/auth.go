@@ -33,9 +33,10 @@ type Trunks interface {
 //
 // What is asked: a REGISTER to this registrar is challenged with 401 and
 // WWW-Authenticate; every other initial (out-of-dialog) request the proxy
-// forwards is challenged with 407 and Proxy-Authenticate. In-dialog
-// requests (To tag), ACK, CANCEL and requests the proxy answers itself
-// (OPTIONS to its own address) are not. Requests whose source address is
+// forwards is challenged with 407 and Proxy-Authenticate. Requests
+// within a call the proxy set up (knownDialog), ACK, CANCEL and requests
+// the proxy answers itself (OPTIONS to its own address) are not; a
+// request with a To tag but no such call is. Requests whose source address is
 // in a trunk's networks are not challenged. The authenticated user must
 // be the To user of a REGISTER and the From user of other requests, else
 // 403. Wrong credentials (unknown user, wrong password, a digest-uri that
@@ -152,6 +153,25 @@ func (s *Server) authenticate(ctx context.Context, req *sip.Request, tx sip.Serv
 		return "", false
 	}
 	return realm, true
+}
+
+// knownDialog reports whether an in-dialog request (To tag) may skip
+// authentication: with no Auth, or no Anchor (the proxy then keeps no
+// call state to check against), always; otherwise when its Call-ID and
+// one of its tags are those of a call this proxy set up and has not
+// ended. After a restart, or DialogTimeout without a BYE, requests of
+// older dialogs are challenged like initial ones (the parties can
+// answer: each authenticates as its own From user, or is a trunk).
+func (s *Server) knownDialog(req *sip.Request) bool {
+	if s.cfg.Auth == nil || s.cfg.Auth.Users == nil || s.cfg.Anchor == nil {
+		return true
+	}
+	c := s.calls.get(req.CallID().Value())
+	if c == nil {
+		return false
+	}
+	from, to := tag(req.From().Params), tag(req.To().Params)
+	return c.fromTag == from || c.fromTag == to
 }
 
 // challenge answers 401 (REGISTER) or 407 with a fresh nonce for realm.

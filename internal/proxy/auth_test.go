@@ -65,10 +65,10 @@ func expectCall(p *peer, prefix, callID string) sip.Message {
 	}
 }
 
-// ackNon2xx acknowledges a non-2xx final response to an INVITE sent as
-// raw (same branch, RFC 3261 §17.1.1.3), so the proxy stops
-// retransmitting it.
-func ackNon2xx(p *peer, raw string, res sip.Message) {
+// ackNon2xx acknowledges to the proxy px a non-2xx final response to an
+// INVITE sent as raw (same branch, RFC 3261 §17.1.1.3), so that it stops
+// retransmitting the response.
+func ackNon2xx(p *peer, px, raw string, res sip.Message) {
 	p.t.Helper()
 	r := res.(*sip.Response)
 	lines := strings.Split(raw, "\r\n")
@@ -81,7 +81,7 @@ func ackNon2xx(p *peer, raw string, res sip.Message) {
 			lines[i] = "To: " + r.To().Value()
 		}
 	}
-	p.send(r.Via().Host+":"+fmt.Sprint(r.Via().Port), strings.Join(lines, "\r\n"))
+	p.send(px, strings.Join(lines, "\r\n"))
 }
 
 // answer computes credentials for a challenge in res with the digest
@@ -188,7 +188,7 @@ func TestAuthInvite(t *testing.T) {
 	inv := sipReq(uac, "INVITE", ruri, "alice", "i1", 1, "")
 	uac.send(px, inv)
 	ch := uac.expect("SIP/2.0 407")
-	ackNon2xx(uac, inv, ch)
+	ackNon2xx(uac, px, inv, ch)
 	if c := challengeOf(t, ch); c.Realm != "callrec" {
 		t.Errorf("realm %q, want the configured callrec", c.Realm)
 	}
@@ -200,7 +200,7 @@ func TestAuthInvite(t *testing.T) {
 	} {
 		inv := sipReq(uac, "INVITE", ruri, "alice", "i1", 2+i, bad)
 		uac.send(px, inv)
-		ackNon2xx(uac, inv, uac.expect("SIP/2.0 403"))
+		ackNon2xx(uac, px, inv, uac.expect("SIP/2.0 403"))
 	}
 
 	other := `Proxy-Authorization: Digest username="alice", realm="upstream", nonce="n", uri="` + ruri + `", response="00"` + "\r\n"
@@ -252,7 +252,7 @@ func TestAuthStaleNonce(t *testing.T) {
 	inv := sipReq(uac, "INVITE", ruri, "alice", "s1", 1, "")
 	uac.send(px, inv)
 	ch := uac.expect("SIP/2.0 407")
-	ackNon2xx(uac, inv, ch)
+	ackNon2xx(uac, px, inv, ch)
 	mu.Lock()
 	now = now.Add(61 * time.Second)
 	mu.Unlock()
@@ -260,14 +260,14 @@ func TestAuthStaleNonce(t *testing.T) {
 	inv = sipReq(uac, "INVITE", ruri, "alice", "s1", 2, answer(t, ch, "INVITE", ruri, "alice", "secret"))
 	uac.send(px, inv)
 	ch2 := uac.expect("SIP/2.0 407")
-	ackNon2xx(uac, inv, ch2)
+	ackNon2xx(uac, px, inv, ch2)
 	if c := challengeOf(t, ch2); !c.Stale || c.Nonce == challengeOf(t, ch).Nonce {
 		t.Errorf("challenge on an expired nonce %+v: want stale=true and a new nonce", c)
 	}
 	// A wrong password on an expired nonce is still refused, not stale.
 	inv = sipReq(uac, "INVITE", ruri, "alice", "s1", 3, answer(t, ch, "INVITE", ruri, "alice", "wrong"))
 	uac.send(px, inv)
-	ackNon2xx(uac, inv, uac.expect("SIP/2.0 403"))
+	ackNon2xx(uac, px, inv, uac.expect("SIP/2.0 403"))
 
 	uac.send(px, sipReq(uac, "INVITE", ruri, "alice", "s1", 4, answer(t, ch2, "INVITE", ruri, "alice", "secret")))
 	uas.reply(expectCall(uas, "INVITE", "s1"), 486, "Busy Here", "b")
@@ -300,7 +300,7 @@ func TestAuthTrunk(t *testing.T) {
 	trunk.expect("SIP/2.0 486")
 	inv := sipReq(stranger, "INVITE", "sip:+441234@"+px, "x", "t2", 1, "")
 	stranger.send(px, inv)
-	ackNon2xx(stranger, inv, stranger.expect("SIP/2.0 407"))
+	ackNon2xx(stranger, px, inv, stranger.expect("SIP/2.0 407"))
 
 	if st := s.Stats(); st.TrunkRequests != 1 || st.AuthChallenges != 1 {
 		t.Errorf("stats %+v: want 1 trunk request, 1 challenge", st)
@@ -375,5 +375,52 @@ func BenchmarkAuthenticate(b *testing.B) {
 		if _, ok := s.authenticate(context.Background(), req, nil); !ok {
 			b.Fatal("refused")
 		}
+	}
+}
+
+// TestAuthInDialog: with call state (an Anchor), a request with a To tag
+// skips authentication only within a call the proxy set up; a made-up
+// To tag (a forged "in-dialog" INVITE, or a request of an ended call) is
+// challenged like an initial request.
+func TestAuthInDialog(t *testing.T) {
+	uas := newPeer(t)
+	r, _ := NewStaticRouter([]StaticRule{{Destination: "sip:" + uas.addr()}})
+	s := startServer(t, Config{Router: r, Anchor: fixedAnchor{}, Auth: &Auth{Users: userTable{"alice@127.0.0.1": "secret"}}})
+	px := s.Addr("udp")
+	uac := newPeer(t)
+	ruri := "sip:bob@" + px
+
+	inv := sipReq(uac, "INVITE", ruri, "alice", "d1", 1, "")
+	uac.send(px, inv)
+	ch := uac.expect("SIP/2.0 407")
+	ackNon2xx(uac, px, inv, ch)
+	uac.send(px, sipReq(uac, "INVITE", ruri, "alice", "d1", 2, answer(t, ch, "INVITE", ruri, "alice", "secret")))
+	uas.replySDP(expectCall(uas, "INVITE", "d1"), "b1", sdpBody("127.0.0.1", 4000, ""))
+	uac.expect("SIP/2.0 200")
+
+	inDlg := func(method, callID string, cseq int, extra string) string {
+		return fmt.Sprintf("%s sip:x@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-%s-%d\r\n"+
+			"Route: <sip:%s;lr>\r\nFrom: <sip:alice@127.0.0.1>;tag=f%s\r\nTo: <%s>;tag=b1\r\nCall-ID: %s\r\n"+
+			"CSeq: %d %s\r\nMax-Forwards: 70\r\n%sContent-Length: 0\r\n\r\n", method, uas.addr(), uac.addr(), callID, cseq,
+			px, callID, ruri, callID, cseq, method, extra)
+	}
+	// The call's BYE passes without credentials.
+	uac.send(px, inDlg("BYE", "d1", 3, ""))
+	uas.reply(expectCall(uas, "BYE", "d1"), 200, "OK", "")
+	uac.expect("SIP/2.0 200")
+	// The call has ended: another request in it is challenged.
+	uac.send(px, inDlg("INFO", "d1", 4, ""))
+	uac.expect("SIP/2.0 407")
+	// A forged in-dialog INVITE is challenged, and passes with the From
+	// user's credentials (digest-uri is its Request-URI).
+	forged := inDlg("INVITE", "d2", 1, "")
+	uac.send(px, forged)
+	ch = uac.expect("SIP/2.0 407")
+	ackNon2xx(uac, px, forged, ch)
+	uac.send(px, inDlg("INVITE", "d2", 2, answer(t, ch, "INVITE", "sip:x@"+uas.addr(), "alice", "secret")))
+	uas.reply(expectCall(uas, "INVITE", "d2"), 486, "Busy Here", "")
+	uac.expect("SIP/2.0 486")
+	if st := s.Stats(); st.AuthChallenges != 3 || st.AuthFailures != 0 {
+		t.Errorf("stats %+v: want 3 challenges, no failure", st)
 	}
 }

@@ -105,7 +105,8 @@
 // # Authentication
 //
 // Config.Auth (auth.go) challenges REGISTER with 401 and other initial
-// requests with 407 (RFC 3261 §22, RFC 2617 digest, MD5, qop=auth), lets
+// requests with 407 (RFC 3261 §22, RFC 2617 digest, MD5, qop=auth) and
+// in-dialog requests that belong to no call it knows (a forged To tag), lets
 // requests from trunks' networks in without a challenge, and checks that
 // the authenticated user is the From (To for REGISTER) user. Nonces are
 // stateless HMACs of their issue time (nonce.go), so challenges cost no

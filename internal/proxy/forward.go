@@ -125,6 +125,18 @@ func (s *Server) handleRequest(req *sip.Request, tx sip.ServerTransaction) {
 	var targets []Target
 	switch {
 	case inDialog:
+		if !s.knownDialog(req) {
+			// A To tag alone proves nothing: authenticate it as an
+			// initial request (auth.go), or anyone could relay through
+			// the proxy by making one up.
+			realm, ok := s.authenticate(ctx, req, tx)
+			if !ok {
+				return
+			}
+			if realm != "" {
+				stripCredentials(out, realm)
+			}
+		}
 		targets = []Target{{URI: out.Recipient.String()}}
 	case out.Route() == nil && s.isUs(req.Recipient) && req.Recipient.User == "":
 		if req.Method == sip.OPTIONS {
