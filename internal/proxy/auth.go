@@ -194,9 +194,13 @@ func (s *Server) challenge(tx sip.ServerTransaction, req *sip.Request, realm str
 	_ = tx.Respond(res)
 }
 
-// authFail counts a refused authentication and answers it.
+// authFail counts a refused authentication and answers it. The log line
+// is at debug level: a password-guessing client must not flood the log
+// (callrec_proxy_auth_failures_total is what to alert on).
 func (s *Server) authFail(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {
 	s.authFailures.Add(1)
+	s.log.Debug("authentication refused", "method", req.Method, "from", req.From().Address.String(),
+		"source", req.Source(), "status", code, "reason", reason)
 	s.respond(tx, req, code, reason)
 }
 

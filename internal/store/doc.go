@@ -55,7 +55,9 @@
 // A database that is down or slow must not drop calls: callers on the call
 // path should not query the Store directly but through a Cache, a
 // read-through cache of Lookup and MatchRoutes with a TTL that serves the
-// last answer (counted as stale) when the database fails.
+// last answer (counted as stale) when the database fails, and an
+// AuthCache, the same for digest users (HA1, unknown and disabled users
+// included), whether any user exists, and the trunks' allow-list.
 //
 // # Drivers
 //
