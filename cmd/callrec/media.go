@@ -31,6 +31,8 @@ Runs the media node: it answers the rtpproxy control protocol (as
 Kamailio's and OpenSIPS's rtpproxy modules speak it) on every --control
 listener and relays RTP/RTCP between the parties of each session.
 Flags override the config file; the config file overrides defaults.
+With a storage section in the config (kind dir or collector) and
+--record-dir, recordings are delivered there while the calls run.
 
 flags:
 `)
@@ -97,7 +99,18 @@ flags:
 		return err
 	}
 	log := app.NewLogger(cfg.Log, os.Stderr)
-	node, err := app.StartMedia(ctx, cfg.Media, log)
+	// With a storage section, recordings are delivered while the
+	// calls run (storage.kind dir or collector).
+	shipping, err := app.StartShipping(cfg.Storage, cfg.Media.RecordDir, log)
+	if err != nil {
+		return err
+	}
+	var opts []app.MediaOption
+	if shipping != nil {
+		defer shipping.Close()
+		opts = append(opts, app.WithSidecarHook(shipping.Notify))
+	}
+	node, err := app.StartMedia(ctx, cfg.Media, log, opts...)
 	if err != nil {
 		return err
 	}

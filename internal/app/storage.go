@@ -38,6 +38,8 @@ func storageTarget(ctx context.Context, c config.Storage, st *store.Store) (ship
 			return nil, err
 		}
 		return t, nil
+	case "collector":
+		return collectorTarget(c.Collector)
 	}
 	return nil, fmt.Errorf("app: storage.kind %q", c.Kind)
 }

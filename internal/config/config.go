@@ -29,6 +29,7 @@ type Config struct {
 	Media     Media     `yaml:"media"`
 	Retention Retention `yaml:"retention"`
 	Storage   Storage   `yaml:"storage"`
+	Collector Collector `yaml:"collector"`
 }
 
 // Storage is where recordings live. The recorder always writes to the
@@ -37,9 +38,12 @@ type Config struct {
 type Storage struct {
 	// Kind is local (default: they stay in the recordings directory),
 	// dir (copied into Dir, e.g. an archive on a network mount), blob
-	// (stored in the catalogue's database, serve.database, in chunks) or
-	// s3 (uploaded to S3-compatible object storage, see S3).
+	// (stored in the catalogue's database, serve.database, in chunks),
+	// s3 (uploaded to S3-compatible object storage, see S3) or
+	// collector (streamed to `callrec collector`, see Collector).
 	Kind string `yaml:"kind"`
+	// Collector is where kind collector sends recordings.
+	Collector StorageCollector `yaml:"collector"`
 	// Dir is the archive directory of kind dir.
 	Dir string `yaml:"dir"`
 	// ChunkSize is the largest database row of kind blob, in bytes
@@ -396,6 +400,7 @@ func Default() Config {
 		Log:       Log{Level: "info", Format: "text"},
 		Retention: Retention{HoldLabel: "legal_hold", Interval: Duration(time.Hour)},
 		Storage:   Storage{Kind: "local", Interval: Duration(time.Second), ChunkSize: 256 << 10},
+		Collector: Collector{Listen: "127.0.0.1:7443", DataDir: "callrec-collector"},
 		Serve: Serve{DataDir: "callrec-data", SIPListen: "127.0.0.1:5060", HTTPListen: "127.0.0.1:8080", Record: "all",
 			InviteTimeout: Duration(181 * time.Second), MediaCheckInterval: Duration(2 * time.Second), MediaTimeout: Duration(time.Second), Anchor: "always",
 			Auth: "auto"},
@@ -500,8 +505,12 @@ func (c *Config) Validate() error {
 		if s3.SnapshotInterval < 0 {
 			errs = append(errs, fmt.Errorf("config: storage.s3.snapshot_interval must not be negative"))
 		}
+	case "collector":
+		if err := c.Storage.Collector.validate(); err != nil {
+			errs = append(errs, err)
+		}
 	default:
-		errs = append(errs, fmt.Errorf("config: storage.kind %q: want local, dir, blob or s3", c.Storage.Kind))
+		errs = append(errs, fmt.Errorf("config: storage.kind %q: want local, dir, blob, s3 or collector", c.Storage.Kind))
 	}
 	if cs := c.Storage.ChunkSize; cs != 0 && (cs < 512 || cs > 64<<20) {
 		errs = append(errs, fmt.Errorf("config: storage.chunk_size %d: want 512 to %d bytes", cs, 64<<20))
