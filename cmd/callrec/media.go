@@ -31,7 +31,7 @@ Runs the media node: it answers the rtpproxy control protocol (as
 Kamailio's and OpenSIPS's rtpproxy modules speak it) on every --control
 listener and relays RTP/RTCP between the parties of each session.
 Flags override the config file; the config file overrides defaults.
-With a storage section in the config (kind dir or collector) and
+With a storage section in the config (kind dir, s3 or collector) and
 --record-dir, recordings are delivered there while the calls run.
 
 flags:
@@ -100,7 +100,7 @@ flags:
 	}
 	log := app.NewLogger(cfg.Log, os.Stderr)
 	// With a storage section, recordings are delivered while the
-	// calls run (storage.kind dir or collector).
+	// calls run (storage.kind dir, s3 or collector).
 	shipping, err := app.StartShipping(cfg.Storage, cfg.Media.RecordDir, log)
 	if err != nil {
 		return err

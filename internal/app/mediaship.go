@@ -19,7 +19,7 @@ type Shipping struct {
 }
 
 // StartShipping starts delivering the recordings below recordDir to
-// storage (kinds dir and collector: a media node has no database for
+// storage (kinds dir, s3 and collector: a media node has no database for
 // blob). Pass its Notify to WithSidecarHook. It returns nil for kind
 // local.
 func StartShipping(storage config.Storage, recordDir string, log *slog.Logger) (*Shipping, error) {
@@ -27,7 +27,7 @@ func StartShipping(storage config.Storage, recordDir string, log *slog.Logger) (
 	case "", "local":
 		return nil, nil
 	case "blob":
-		return nil, errors.New("app: storage.kind blob needs callrec serve's database; a media node ships to dir or collector")
+		return nil, errors.New("app: storage.kind blob needs callrec serve's database; a media node ships to dir, s3 or collector")
 	}
 	if recordDir == "" {
 		return nil, fmt.Errorf("app: storage.kind %s needs media.record_dir (--record-dir)", storage.Kind)

@@ -208,7 +208,7 @@ func TestStorageBlobValidate(t *testing.T) {
 		{"storage:\n  kind: blob\n  chunk_size: 1048576\n", ""},
 		{"storage:\n  kind: blob\n  chunk_size: 100\n", "storage.chunk_size"},
 		{"storage:\n  kind: blob\n  chunk_size: 1000000000\n", "storage.chunk_size"},
-		{"storage:\n  kind: blobs\n", "want local, dir, blob or s3"},
+		{"storage:\n  kind: blobs\n", "want local, dir, blob, s3 or collector"},
 	} {
 		cfg := Default()
 		err := Decode([]byte(c.yaml), &cfg)
@@ -218,5 +218,27 @@ func TestStorageBlobValidate(t *testing.T) {
 		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("%q: %v, want %q", c.yaml, err, c.want)
 		}
+	}
+}
+
+func TestStorageCollectorValidate(t *testing.T) {
+	t.Setenv(TokenEnv, "")
+	for _, tc := range []struct{ yaml, want string }{
+		{"storage:\n  kind: collector\n", "storage.collector.address"},
+		{"storage:\n  kind: collector\n  collector: {address: 127.0.0.1:7443}\n", "no collector token"},
+		{"storage:\n  kind: collector\n  collector: {address: 127.0.0.1:7443, token: x}\n", ""},
+	} {
+		c := Default()
+		if err := Decode([]byte(tc.yaml), &c); err != nil {
+			t.Fatal(err)
+		}
+		err := c.Validate()
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+	cc := Default().Collector
+	if err := cc.Validate(); err == nil || !strings.Contains(err.Error(), "tls_cert") {
+		t.Errorf("collector without a certificate: %v", err)
 	}
 }
