@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -301,6 +303,16 @@ func TestS3TargetContract(t *testing.T) {
 	if err := o2.Commit(ctx, 900, sha256.Sum256([]byte("other"))); err == nil {
 		t.Error("re-commit with another checksum accepted")
 	}
+	// Died after completing, before deleting the staged part 1: the
+	// object counts as committed, and a re-commit cleans up.
+	if _, err := tg.Client().PutObject(ctx, testBucket, "c/a/small.wav"+part1Suffix, bytes.NewReader(small), int64(len(small)), minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	o3, _ := tg.Open(ctx, "a/small.wav")
+	commit(o3, small)
+	if getObject(t, tg.Client(), "c/a/small.wav"+part1Suffix) != nil {
+		t.Error("staged part 1 left after a re-commit")
+	}
 
 	// Truncated in the last part (held in memory), and into part 2
 	// (already uploaded), both after a header rewrite with part 1
@@ -319,6 +331,36 @@ func TestS3TargetContract(t *testing.T) {
 		commit(o, b)
 		if got := getObject(t, tg.Client(), "c/"+c.name+".wav"); !bytes.Equal(got, b) {
 			t.Errorf("%s: object of %d bytes differs from the %d written", c.name, len(got), len(b))
+		}
+	}
+
+	// A commit that died after uploading the last part and part 1, before
+	// completing: a new open resumes after the whole parts, and the
+	// commit again makes the object.
+	{
+		b := pattern(2*PartSize + 1000)
+		o := write("died.wav", b).(*s3Object)
+		if _, err := o.uploadPart(ctx, o.cur, 3); err != nil {
+			t.Fatal(err)
+		}
+		p1, _ := o.loadPart1(ctx)
+		if _, err := o.uploadPart(ctx, p1, 1); err != nil {
+			t.Fatal(err)
+		}
+		o.Close()
+		o2, err := tg.Open(ctx, "died.wav")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o2.Size() != 2*PartSize {
+			t.Errorf("resumed at %d, want %d", o2.Size(), 2*PartSize)
+		}
+		if err := o2.WriteAt(ctx, b[2*PartSize:], 2*PartSize); err != nil {
+			t.Fatal(err)
+		}
+		commit(o2, b)
+		if got := getObject(t, tg.Client(), "c/died.wav"); !bytes.Equal(got, b) {
+			t.Errorf("object after a commit that died: %d bytes, differs", len(got))
 		}
 	}
 
@@ -382,5 +424,43 @@ func TestS3TargetContract(t *testing.T) {
 	srv.Stop()
 	if err := tg.Check(ctx); !IsUnreachable(err) {
 		t.Errorf("server stopped: %v", err)
+	}
+}
+
+// TestS3Memory: a live object holds at most one part in memory: part 1
+// while it fills, then the part being filled (part 1 staged in S3).
+func TestS3Memory(t *testing.T) {
+	ctx := context.Background()
+	_, tg := newS3(t, "")
+	heap := func() uint64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.GC() // twice: sync.Pool keeps buffers for one cycle
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	const n = 6
+	chunk := pattern(256 << 10)
+	var objs []Object
+	before := heap()
+	for i := range n {
+		o, err := tg.Open(ctx, fmt.Sprintf("mem/%d.wav", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for off := 0; off < PartSize+3<<20; off += len(chunk) { // part 1 staged, 3 MiB of part 2 buffered
+			if err := o.WriteAt(ctx, chunk, int64(off)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		objs = append(objs, o)
+	}
+	per := float64(heap()-before) / n
+	t.Logf("%.2f MiB of heap per live object (%d objects at %.0f MiB each)", per/(1<<20), n, float64(PartSize+3<<20)/(1<<20))
+	if per > PartSize+256<<10 {
+		t.Errorf("%.2f MiB per live object: more than one part", per/(1<<20))
+	}
+	for _, o := range objs {
+		o.Close()
 	}
 }

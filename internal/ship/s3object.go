@@ -261,7 +261,11 @@ func (o *s3Object) Commit(ctx context.Context, size int64, sum [32]byte) error {
 				return err
 			}
 		}
-		return o.verify(ctx, size, sum)
+		if err := o.verify(ctx, size, sum); err != nil {
+			return err
+		}
+		o.cleanup(ctx)
+		return nil
 	}
 	if size > o.size {
 		return fmt.Errorf("ship: s3 commit %s at %d bytes, holds %d", o.key, size, o.size)
@@ -274,15 +278,20 @@ func (o *s3Object) Commit(ctx context.Context, size int64, sum [32]byte) error {
 	}
 	o.committed = true
 	o.release()
-	ups, err := o.t.uploads(ctx, o.key)
-	if err != nil {
-		return nil // committed; leftovers go with retention's Remove
-	}
-	for _, u := range ups {
-		o.t.c.AbortMultipartUpload(ctx, o.t.cfg.Bucket, o.key, u.UploadID)
+	o.cleanup(ctx)
+	return nil
+}
+
+// cleanup deletes what a committed object leaves behind: other uploads
+// of its key and the staged part 1. Failures are left to retention's
+// Remove, which deletes both too.
+func (o *s3Object) cleanup(ctx context.Context) {
+	if ups, err := o.t.uploads(ctx, o.key); err == nil {
+		for _, u := range ups {
+			o.t.c.AbortMultipartUpload(ctx, o.t.cfg.Bucket, o.key, u.UploadID)
+		}
 	}
 	o.t.c.RemoveObject(ctx, o.t.cfg.Bucket, o.key+part1Suffix, minio.RemoveObjectOptions{})
-	return nil
 }
 
 // send makes the object hold the first size bytes.
