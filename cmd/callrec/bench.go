@@ -12,12 +12,12 @@ import (
 )
 
 func init() {
-	register("bench", "load generators: bench media (RTP relay)", runBench)
+	register("bench", "load generators: bench media (RTP relay), bench collector (recording streams)", runBench)
 }
 
 func runBench(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(os.Stderr, "usage: callrec bench <target> [flags]\n\ntargets:\n  media   calls through an rtpproxy-compatible relay or rtpengine\n\nRun 'callrec bench media --help' for its flags.\n")
+		fmt.Fprintf(os.Stderr, "usage: callrec bench <target> [flags]\n\ntargets:\n  media      calls through an rtpproxy-compatible relay or rtpengine\n  collector  live recording streams to a callrec collector\n\nRun 'callrec bench TARGET --help' for its flags.\n")
 		if len(args) == 0 {
 			return errors.New("bench: no target")
 		}
@@ -26,8 +26,10 @@ func runBench(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "media":
 		return runBenchMedia(ctx, args[1:])
+	case "collector":
+		return runBenchCollector(ctx, args[1:])
 	}
-	return fmt.Errorf("bench: unknown target %q (want media)", args[0])
+	return fmt.Errorf("bench: unknown target %q (want media or collector)", args[0])
 }
 
 func runBenchMedia(ctx context.Context, args []string) error {
