@@ -146,7 +146,7 @@ func runUsers(ctx context.Context, args []string) error {
        callrec users rm USER DOMAIN
 
 SIP users for digest authentication; only HA1 = MD5(user:domain:password)
-is stored, never the password. DOMAIN is the digest realm: the domain
+and its SHA-256 counterpart are stored, never the password. DOMAIN is the digest realm: the domain
 phones register in (the host of their AOR, e.g. the proxy's address),
 or serve.realm when that is set. callrec serve (serve.auth: auto)
 challenges REGISTER and calls once a user exists; changes apply within 5 s.`)
@@ -178,7 +178,7 @@ challenges REGISTER and calls once a user exists; changes apply within 5 s.`)
 			return err
 		}
 		for i := range us {
-			us[i].HA1 = "" // never print credentials
+			us[i].HA1, us[i].HA1SHA256 = "", "" // never print credentials
 		}
 		return a.print(us, func(w *tabwriter.Writer) {
 			fmt.Fprintln(w, "USER\tDOMAIN\tENABLED\tDISPLAY NAME")
@@ -188,7 +188,8 @@ challenges REGISTER and calls once a user exists; changes apply within 5 s.`)
 		})
 	case words[0] == "add" && len(words) == 4:
 		return s.AddUser(ctx, store.User{Username: words[1], Domain: words[2], HA1: store.HA1(words[1], words[2], words[3]),
-			Enabled: true, DisplayName: *display})
+			HA1SHA256: store.HA1SHA256(words[1], words[2], words[3]),
+			Enabled:   true, DisplayName: *display})
 	case words[0] == "rm" && len(words) == 3:
 		return s.RemoveUser(ctx, words[1], words[2])
 	}

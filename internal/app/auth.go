@@ -19,7 +19,7 @@ func serveAuth(s config.Serve, st *store.Store) *proxy.Auth {
 		return nil
 	}
 	c := store.NewAuthCache(st, store.CacheOptions{})
-	a := &proxy.Auth{Users: authUsers{c}, Trunks: authTrunks{c}, Realm: s.Realm}
+	a := &proxy.Auth{Users: authUsers{c}, Trunks: authTrunks{c}, Realm: s.Realm, Algorithms: s.AuthAlgorithms}
 	if s.Auth == "auto" {
 		// Authenticate once a user exists. If the database cannot say
 		// (and never said), authenticate: failing open would let anyone
@@ -35,12 +35,19 @@ func serveAuth(s config.Serve, st *store.Store) *proxy.Auth {
 // authUsers is proxy.Users on the database.
 type authUsers struct{ c *store.AuthCache }
 
-func (u authUsers) HA1(ctx context.Context, user, realm string) (string, bool, error) {
-	ha1, err := u.c.UserHA1(ctx, user, realm)
+func (u authUsers) HA1(ctx context.Context, user, realm, alg string) (string, bool, error) {
+	cr, err := u.c.UserCredentials(ctx, user, realm)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrDisabled) {
 		return "", false, nil
 	}
-	return ha1, err == nil, err
+	if err != nil {
+		return "", false, err
+	}
+	ha1 := cr.HA1
+	if alg == "SHA-256" {
+		ha1 = cr.HA1SHA256 // "" for users added before it was stored
+	}
+	return ha1, ha1 != "", nil
 }
 
 // authTrunks is proxy.Trunks on the database.

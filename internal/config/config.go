@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -192,6 +193,12 @@ type Serve struct {
 	// added with. Zero value: the request's domain (To host of a
 	// REGISTER, From host otherwise), so one proxy serves several domains.
 	Realm string `yaml:"realm"`
+	// AuthAlgorithms are the digest algorithms offered, in order of
+	// preference: MD5, SHA-256 (RFC 7616). Phones take the first they
+	// support, so put SHA-256 first only once every user has been added
+	// (or re-added) by a callrec that stores its SHA-256 HA1. Zero value:
+	// MD5 only.
+	AuthAlgorithms []string `yaml:"auth_algorithms"`
 	// Pprof serves Go's profiler at /debug/pprof/ on HTTPListen (for
 	// bench/sip-compare.sh and `go tool pprof`). Zero value: off; turn it
 	// on only where HTTPListen is not reachable by untrusted hosts.
@@ -565,6 +572,12 @@ func (s *Serve) Validate() error {
 	case "auto", "on", "off":
 	default:
 		errs = append(errs, fmt.Errorf("config: serve.auth %q: want auto, on or off", s.Auth))
+	}
+	for i, a := range s.AuthAlgorithms {
+		if a != "MD5" && a != "SHA-256" || slices.Contains(s.AuthAlgorithms[:i], a) {
+			errs = append(errs, fmt.Errorf("config: serve.auth_algorithms %q: want MD5 and/or SHA-256, once each", s.AuthAlgorithms))
+			break
+		}
 	}
 	if strings.ContainsAny(s.Realm, "\"\\\r\n") {
 		errs = append(errs, fmt.Errorf("config: serve.realm %q: no quotes, backslashes or line breaks", s.Realm))

@@ -68,6 +68,9 @@ func TestServeTLSValidate(t *testing.T) {
 		{"auth typo", func(s *Serve) { s.Auth = "yes" }, "serve.auth"},
 		{"auth empty", func(s *Serve) { s.Auth = "" }, "serve.auth"},
 		{"realm with a quote", func(s *Serve) { s.Realm = `a"b` }, "serve.realm"},
+		{"sha-256 first", func(s *Serve) { s.AuthAlgorithms = []string{"SHA-256", "MD5"} }, ""},
+		{"unknown algorithm", func(s *Serve) { s.AuthAlgorithms = []string{"SHA-512"} }, "serve.auth_algorithms"},
+		{"algorithm twice", func(s *Serve) { s.AuthAlgorithms = []string{"MD5", "MD5"} }, "serve.auth_algorithms"},
 	} {
 		cfg := Default()
 		c.mod(&cfg.Serve)

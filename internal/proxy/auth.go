@@ -13,9 +13,11 @@ import (
 // concurrent use and should cache: HA1 is asked once per request that
 // carries credentials.
 type Users interface {
-	// HA1 returns the lowercase hex MD5(user:realm:password) of an
-	// enabled user; ok is false when there is none (unknown or disabled).
-	HA1(ctx context.Context, user, realm string) (ha1 string, ok bool, err error)
+	// HA1 returns the lowercase hex H(user:realm:password) of an enabled
+	// user, H being algorithm's hash ("MD5" or "SHA-256", RFC 7616
+	// §3.4.2); ok is false when there is none (unknown or disabled user,
+	// or no HA1 stored for that algorithm).
+	HA1(ctx context.Context, user, realm, algorithm string) (ha1 string, ok bool, err error)
 }
 
 // Trunks is the allow-list of peers that send requests without digest
@@ -28,8 +30,8 @@ type Trunks interface {
 	Trunk(ctx context.Context, ip netip.Addr) (name string, ok bool, err error)
 }
 
-// Auth configures digest authentication (RFC 3261 §22, RFC 2617, MD5
-// with qop=auth or without qop) and the trunk allow-list.
+// Auth configures digest authentication (RFC 3261 §22, RFC 2617 and RFC
+// 7616: MD5 and SHA-256, qop=auth or no qop) and the trunk allow-list.
 //
 // What is asked: a REGISTER to this registrar is challenged with 401 and
 // WWW-Authenticate; every other initial (out-of-dialog) request the proxy
@@ -60,6 +62,11 @@ type Auth struct {
 	// authenticate at all (callrec serve's auth: auto asks whether any
 	// user exists). Nil: always.
 	Required func(ctx context.Context) bool
+	// Algorithms are offered in challenges, in order of preference, one
+	// WWW-/Proxy-Authenticate field each (RFC 7616 §3.7): "MD5",
+	// "SHA-256". Clients pick the first they support, so list SHA-256
+	// first only when every user has a SHA-256 HA1. Nil: MD5 only.
+	Algorithms []string
 	// NonceTTL is how long a nonce is accepted. Zero: 5 minutes.
 	NonceTTL time.Duration
 	// Secret keys the nonces' HMAC; proxies sharing it accept each
@@ -118,8 +125,9 @@ func (s *Server) authenticate(ctx context.Context, req *sip.Request, tx sip.Serv
 		s.authFail(tx, req, 400, "Bad Request (credentials)")
 		return "", false
 	}
-	if c.algorithm != "" && !strings.EqualFold(c.algorithm, "MD5") {
-		s.challenge(tx, req, realm, now, false) // only MD5 is offered
+	alg := s.offered(c.algorithm)
+	if alg == "" {
+		s.challenge(tx, req, realm, now, false) // not an algorithm offered
 		return "", false
 	}
 	valid, stale := s.nonces.check(c.nonce, realm, now)
@@ -136,13 +144,13 @@ func (s *Server) authenticate(ctx context.Context, req *sip.Request, tx sip.Serv
 		s.authFail(tx, req, 403, "Forbidden (digest uri)")
 		return "", false
 	}
-	ha1, known, err := a.Users.HA1(ctx, c.username, realm)
+	ha1, known, err := a.Users.HA1(ctx, c.username, realm, alg)
 	if err != nil {
 		s.log.Warn("user lookup failed", "call_id", req.CallID().Value(), "err", err)
 		s.respond(tx, req, 500, "Server Internal Error")
 		return "", false
 	}
-	if !known || !validResponse(&c, ha1, string(req.Method)) {
+	if !known || !validResponse(&c, alg, ha1, string(req.Method)) {
 		s.authFail(tx, req, 403, "Forbidden")
 		return "", false
 	}
@@ -153,6 +161,20 @@ func (s *Server) authenticate(ctx context.Context, req *sip.Request, tx sip.Serv
 		return "", false
 	}
 	return realm, true
+}
+
+// offered returns the canonical name of the credentials' algorithm
+// ("" means MD5, RFC 2617 §3.2.2) when the challenges offer it, else "".
+func (s *Server) offered(alg string) string {
+	if alg == "" {
+		alg = "MD5"
+	}
+	for _, a := range s.algorithms {
+		if strings.EqualFold(a, alg) {
+			return a
+		}
+	}
+	return ""
 }
 
 // knownDialog reports whether an in-dialog request (To tag) may skip
@@ -181,15 +203,18 @@ func (s *Server) challenge(tx sip.ServerTransaction, req *sip.Request, realm str
 	if req.Method == sip.REGISTER {
 		code, reason, name = 401, "Unauthorized", "WWW-Authenticate"
 	}
-	v := `Digest realm="` + realm + `", nonce="` + s.nonces.make(realm, now) + `", algorithm=MD5, qop="auth"`
-	if stale {
-		v += ", stale=true"
-	}
 	if tx == nil {
 		return
 	}
+	nonce := s.nonces.make(realm, now)
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
-	res.AppendHeader(sip.NewHeader(name, v))
+	for _, alg := range s.algorithms {
+		v := `Digest realm="` + realm + `", nonce="` + nonce + `", algorithm=` + alg + `, qop="auth"`
+		if stale {
+			v += ", stale=true"
+		}
+		res.AppendHeader(sip.NewHeader(name, v))
+	}
 	res.SetDestination(req.Source())
 	_ = tx.Respond(res)
 }

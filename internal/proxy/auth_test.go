@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,14 +16,20 @@ import (
 	"github.com/icholy/digest"
 )
 
-// userTable is an in-memory Users: "user@realm" → password (HA1 is
-// computed from it, as `callrec users add` stores it).
+// userTable is an in-memory Users: "user@realm" → password (HA1s are
+// computed from it, as `callrec users add` stores them). A user whose
+// key ends in "/md5" has no SHA-256 HA1, as one stored before it was.
 type userTable map[string]string
 
-func (u userTable) HA1(_ context.Context, user, realm string) (string, bool, error) {
+func (u userTable) HA1(_ context.Context, user, realm, alg string) (string, bool, error) {
 	pw, ok := u[user+"@"+realm]
 	if !ok {
-		return "", false, nil
+		if pw, ok = u[user+"@"+realm+"/md5"]; !ok || alg != "MD5" {
+			return "", false, nil
+		}
+	}
+	if alg == "SHA-256" {
+		return hashHex(sha256.New, user+":"+realm+":"+pw), true, nil
 	}
 	return md5hex(user + ":" + realm + ":" + pw), true, nil
 }
@@ -342,7 +349,8 @@ func FuzzAuthorization(f *testing.F) {
 	f.Add(`Digest realm="r"`)
 	f.Add(`Basic YWxhZGRpbjpvcGVuc2VzYW1l`)
 	f.Fuzz(func(t *testing.T, v string) {
-		s := &Server{cfg: Config{Auth: &Auth{Users: userTable{"alice@r": "pw"}, Realm: "r"}}, nonces: newNonces(nil, time.Minute)}
+		s := &Server{cfg: Config{Auth: &Auth{Users: userTable{"alice@r": "pw"}, Realm: "r"}}, nonces: newNonces(nil, time.Minute),
+			algorithms: []string{"SHA-256", "MD5"}}
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 		req := mustRequest(t, invite("sip:bob@h"))
 		req.AppendHeader(sip.NewHeader("Proxy-Authorization", v))
@@ -358,7 +366,7 @@ func FuzzAuthorization(f *testing.F) {
 func BenchmarkAuthenticate(b *testing.B) {
 	now := time.Unix(1_800_000_000, 0)
 	s := &Server{cfg: Config{Auth: &Auth{Users: userTable{"a@192.0.2.1": "pw"}, Now: func() time.Time { return now }}},
-		nonces: newNonces(nil, time.Minute), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		nonces: newNonces(nil, time.Minute), algorithms: []string{"MD5"}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	chal := &digest.Challenge{Realm: "192.0.2.1", Nonce: s.nonces.make("192.0.2.1", now), Algorithm: "MD5", QOP: []string{"auth"}}
 	c, err := digest.Digest(chal, digest.Options{Method: "INVITE", URI: "sip:bob@h", Username: "a", Password: "pw"})
 	if err != nil {
@@ -422,5 +430,89 @@ func TestAuthInDialog(t *testing.T) {
 	uac.expect("SIP/2.0 486")
 	if st := s.Stats(); st.AuthChallenges != 3 || st.AuthFailures != 0 {
 		t.Errorf("stats %+v: want 3 challenges, no failure", st)
+	}
+}
+
+// TestAuthSHA256: with Algorithms [SHA-256, MD5] a REGISTER is challenged
+// with both (SHA-256 first, RFC 7616 §3.7, the same nonce); a client that
+// answers the SHA-256 one registers, one that answers MD5 too; a user
+// stored without a SHA-256 HA1 who answers SHA-256 is refused, and with
+// MD5 registers. Only MD5 offered: SHA-256 credentials are challenged.
+func TestAuthSHA256(t *testing.T) {
+	reg := NewRegistrar()
+	users := userTable{"alice@127.0.0.1": "secret", "old@127.0.0.1/md5": "oldpw"}
+	s := startServer(t, Config{Router: LocationRouter{reg}, Locations: reg,
+		Auth: &Auth{Users: users, Algorithms: []string{"SHA-256", "MD5"}}})
+	px := s.Addr("udp")
+	ua := newPeer(t)
+	ruri := "sip:" + px
+
+	ua.send(px, sipReq(ua, "REGISTER", ruri, "alice", "h1", 1, "Expires: 60\r\n"))
+	ch := ua.expect("SIP/2.0 401").(*sip.Response)
+	hs := ch.GetHeaders("WWW-Authenticate")
+	if len(hs) != 2 || !strings.Contains(hs[0].Value(), "algorithm=SHA-256") || !strings.Contains(hs[1].Value(), "algorithm=MD5") {
+		t.Fatalf("challenges %v: want SHA-256 then MD5", hs)
+	}
+	// answerWith answers the challenge of the given algorithm.
+	answerWith := func(alg, user, pw string) string {
+		for _, h := range hs {
+			c, err := digest.ParseChallenge(h.Value())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Algorithm == alg {
+				d, err := digest.Digest(c, digest.Options{Method: "REGISTER", URI: ruri, Username: user, Password: pw})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return "Authorization: " + d.String() + "\r\n"
+			}
+		}
+		t.Fatalf("no %s challenge", alg)
+		return ""
+	}
+	for i, c := range []struct {
+		alg, user, pw, want string
+	}{
+		{"SHA-256", "alice", "wrong", "SIP/2.0 403"},
+		{"SHA-256", "alice", "secret", "SIP/2.0 200"},
+		{"MD5", "alice", "secret", "SIP/2.0 200"},
+		{"SHA-256", "old", "oldpw", "SIP/2.0 403"},
+		{"MD5", "old", "oldpw", "SIP/2.0 200"},
+	} {
+		ua.send(px, sipReq(ua, "REGISTER", ruri, c.user, "h1", 2+i, "Expires: 60\r\n"+answerWith(c.alg, c.user, c.pw)))
+		if m := ua.expect("SIP/2.0 "); !strings.HasPrefix(m.String(), c.want) {
+			t.Errorf("%s %s/%s: %s, want %s", c.alg, c.user, c.pw, strings.SplitN(m.String(), "\r\n", 2)[0], c.want)
+		}
+	}
+
+	md5only := startServer(t, Config{Router: LocationRouter{reg}, Locations: reg, Auth: &Auth{Users: users}})
+	px2 := md5only.Addr("udp")
+	ruri2 := "sip:" + px2
+	ua.send(px2, sipReq(ua, "REGISTER", ruri2, "alice", "h2", 1, "Expires: 60\r\n"))
+	ch2 := ua.expect("SIP/2.0 401").(*sip.Response)
+	if hs := ch2.GetHeaders("WWW-Authenticate"); len(hs) != 1 || !strings.Contains(hs[0].Value(), "algorithm=MD5") {
+		t.Fatalf("MD5-only challenges %v", hs)
+	}
+	c, _ := digest.ParseChallenge(ch2.GetHeader("WWW-Authenticate").Value())
+	c.Algorithm = "SHA-256"
+	d, _ := digest.Digest(c, digest.Options{Method: "REGISTER", URI: ruri2, Username: "alice", Password: "secret"})
+	ua.send(px2, sipReq(ua, "REGISTER", ruri2, "alice", "h2", 2, "Expires: 60\r\nAuthorization: "+d.String()+"\r\n"))
+	ua.expect("SIP/2.0 401")
+}
+
+// TestValidResponseRFC7616 checks RFC 7616 §3.9.1's example, SHA-256 and
+// MD5.
+func TestValidResponseRFC7616(t *testing.T) {
+	const rest = `realm="http-auth@example.org", uri="/dir/index.html", qop=auth, nc=00000001, cnonce="f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"`
+	a := "Mufasa:http-auth@example.org:Circle of Life"
+	for _, c := range []struct{ alg, response, ha1 string }{
+		{"SHA-256", "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1", hashHex(sha256.New, a)},
+		{"MD5", "8ca523f5e9506fed4657c9700eebdbec", md5hex(a)},
+	} {
+		cr, ok := parseCredentials(`Digest username="Mufasa", algorithm=` + c.alg + `, response="` + c.response + `", ` + rest)
+		if !ok || !validResponse(&cr, c.alg, c.ha1, "GET") {
+			t.Errorf("RFC 7616 %s example refused (%v)", c.alg, ok)
+		}
 	}
 }

@@ -2,8 +2,10 @@ package proxy
 
 import (
 	"crypto/md5"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"hash"
 	"strings"
 )
 
@@ -130,17 +132,21 @@ func validNC(nc string) bool {
 	return err == nil
 }
 
-// validResponse checks the digest response (RFC 2617 §3.2.2.1, MD5)
-// against ha1 in constant time: with qop=auth
-// MD5(HA1:nonce:nc:cnonce:qop:MD5(method:uri)), without qop (RFC 2069)
-// MD5(HA1:nonce:MD5(method:uri)).
-func validResponse(c *credentials, ha1, method string) bool {
-	ha2 := md5hex(method, ":", c.uri)
+// validResponse checks the digest response (RFC 2617 §3.2.2.1, RFC 7616
+// §3.4.1) against ha1 in constant time: with qop=auth
+// H(HA1:nonce:nc:cnonce:qop:H(method:uri)), without qop (RFC 2069)
+// H(HA1:nonce:H(method:uri)); H is MD5 or SHA-256 by alg.
+func validResponse(c *credentials, alg, ha1, method string) bool {
+	h := md5.New
+	if alg == "SHA-256" {
+		h = sha256.New
+	}
+	ha2 := hashHex(h, method, ":", c.uri)
 	var want string
 	if c.qop != "" {
-		want = md5hex(ha1, ":", c.nonce, ":", c.nc, ":", c.cnonce, ":", c.qop, ":", ha2)
+		want = hashHex(h, ha1, ":", c.nonce, ":", c.nc, ":", c.cnonce, ":", c.qop, ":", ha2)
 	} else {
-		want = md5hex(ha1, ":", c.nonce, ":", ha2)
+		want = hashHex(h, ha1, ":", c.nonce, ":", ha2)
 	}
 	if len(c.response) != len(want) {
 		return false
@@ -148,12 +154,15 @@ func validResponse(c *credentials, ha1, method string) bool {
 	return subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(c.response))) == 1
 }
 
-// md5hex is the lowercase hex MD5 of the concatenated parts.
-func md5hex(parts ...string) string {
-	h := md5.New()
+// hashHex is the lowercase hex hash of the concatenated parts.
+func hashHex(newHash func() hash.Hash, parts ...string) string {
+	h := newHash()
 	for _, p := range parts {
 		h.Write([]byte(p))
 	}
-	var sum [md5.Size]byte
+	var sum [sha256.Size]byte
 	return hex.EncodeToString(h.Sum(sum[:0]))
 }
+
+// md5hex is the lowercase hex MD5 of the concatenated parts.
+func md5hex(parts ...string) string { return hashHex(md5.New, parts...) }

@@ -57,10 +57,10 @@ func TestValidNC(t *testing.T) {
 func TestValidResponseRFC2617(t *testing.T) {
 	c, _ := parseCredentials(`Digest username="Mufasa", realm="testrealm@host.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", uri="/dir/index.html", qop=auth, nc=00000001, cnonce="0a4f113b", response="6629fae49393a05397450978507c4ef1"`)
 	ha1 := md5hex("Mufasa:testrealm@host.com:Circle Of Life")
-	if !validResponse(&c, ha1, "GET") {
+	if !validResponse(&c, "MD5", ha1, "GET") {
 		t.Error("RFC 2617 example refused")
 	}
-	if validResponse(&c, ha1, "POST") || validResponse(&c, md5hex("Mufasa:testrealm@host.com:x"), "GET") {
+	if validResponse(&c, "MD5", ha1, "POST") || validResponse(&c, "MD5", md5hex("Mufasa:testrealm@host.com:x"), "GET") {
 		t.Error("accepted with the wrong method or password")
 	}
 	d, err := digest.Digest(&digest.Challenge{Realm: "r", Nonce: "n"}, digest.Options{Method: "INVITE", URI: "sip:b@h", Username: "a", Password: "pw"})
@@ -68,7 +68,7 @@ func TestValidResponseRFC2617(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _ = parseCredentials(d.String())
-	if c.qop != "" || !validResponse(&c, md5hex("a:r:pw"), "INVITE") {
+	if c.qop != "" || !validResponse(&c, "MD5", md5hex("a:r:pw"), "INVITE") {
 		t.Errorf("RFC 2069 style response (no qop) refused: %+v", c)
 	}
 }

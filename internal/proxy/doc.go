@@ -105,17 +105,18 @@
 // # Authentication
 //
 // Config.Auth (auth.go) challenges REGISTER with 401 and other initial
-// requests with 407 (RFC 3261 §22, RFC 2617 digest, MD5, qop=auth) and
-// in-dialog requests that belong to no call it knows (a forged To tag), lets
-// requests from trunks' networks in without a challenge, and checks that
-// the authenticated user is the From (To for REGISTER) user. Nonces are
-// stateless HMACs of their issue time (nonce.go), so challenges cost no
-// memory; the nonce count is not tracked, so a captured Authorization can
-// be replayed for the same method and URI until its nonce expires
-// (NonceTTL, 5 minutes). SHA-256 digests (RFC 7616) are not offered: the
-// users table keeps only the MD5 HA1. Credentials are parsed here
-// (digest.go) without copies: checking valid credentials costs about 4 µs
-// and 16 allocations (BenchmarkAuthenticate), against 71 allocations and
-// several times the time when github.com/icholy/digest parsed them; the
-// tests use that library's client side as an independent implementation.
+// requests with 407 (RFC 3261 §22, RFC 2617/7616 digest, qop=auth), and
+// in-dialog requests that belong to no call it knows (a forged To tag);
+// it lets requests from trunks' networks in without a challenge, and
+// checks that the authenticated user is the From (To for REGISTER) user.
+// Nonces are stateless HMACs of their issue time (nonce.go), so
+// challenges cost no memory; the nonce count is not tracked, so a
+// captured Authorization can be replayed for the same method and URI
+// until its nonce expires (NonceTTL, 5 minutes). SHA-256 (RFC 7616) is
+// offered when Auth.Algorithms lists it, one challenge per algorithm.
+// Credentials are parsed here (digest.go) without copies: checking valid
+// credentials costs about 4 µs and 16 allocations (BenchmarkAuthenticate),
+// against 71 allocations and several times the time when
+// github.com/icholy/digest parsed them; the tests use that library's
+// client side as an independent implementation.
 package proxy

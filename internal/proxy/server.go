@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -133,6 +134,8 @@ type Server struct {
 	calls  calls
 	guard  *guard
 	nonces *nonces
+	// algorithms are the digest algorithms offered (Auth.Algorithms).
+	algorithms []string
 
 	requests, anchorFailures, answered          atomic.Uint64
 	authChallenges, authFailures, trunkRequests atomic.Uint64
@@ -179,6 +182,15 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("proxy: config: realm %q has quotes, backslashes or control characters", cfg.Auth.Realm)
 		}
 		s.nonces = newNonces(cfg.Auth.Secret, ttl)
+		s.algorithms = cfg.Auth.Algorithms
+		if len(s.algorithms) == 0 {
+			s.algorithms = []string{"MD5"}
+		}
+		for i, a := range s.algorithms {
+			if a != "MD5" && a != "SHA-256" || slices.Contains(s.algorithms[:i], a) {
+				return nil, fmt.Errorf("proxy: config: digest algorithms %q: want MD5 and/or SHA-256, once each", s.algorithms)
+			}
+		}
 	}
 	var err error
 	host := cfg.Host

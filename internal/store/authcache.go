@@ -9,12 +9,12 @@ import (
 // AuthSource is what an AuthCache reads through: the lookups a SIP
 // proxy makes to authenticate requests. *Store implements it.
 type AuthSource interface {
-	UserHA1(ctx context.Context, user, realm string) (string, error)
+	UserCredentials(ctx context.Context, user, realm string) (User, error)
 	HasUsers(ctx context.Context) (bool, error)
 	ListTrunks(ctx context.Context) ([]Trunk, error)
 }
 
-// AuthCache is a read-through cache of users' HA1, whether any user
+// AuthCache is a read-through cache of users' HA1s, whether any user
 // exists, and the trunks' allow-list, with Cache's rules: a fresh answer
 // (younger than TTL) is served without a query, an expired one is
 // refreshed and served stale while the database fails. "No such user" and
@@ -25,16 +25,17 @@ type AuthSource interface {
 // goroutines.
 type AuthCache struct {
 	cacheCore
-	src    AuthSource
-	users  map[string]cached[userAnswer]
+	src   AuthSource
+	users map[string]cached[userAnswer]
+
 	any    map[string]cached[bool]
 	trunks map[string]cached[[]Trunk]
 }
 
-// userAnswer is a cached UserHA1 result: an HA1, or ErrNotFound or
-// ErrDisabled.
+// userAnswer is a cached UserCredentials result: a User, or ErrNotFound
+// or ErrDisabled.
 type userAnswer struct {
-	ha1 string
+	u   User
 	err error
 }
 
@@ -44,20 +45,21 @@ func NewAuthCache(src AuthSource, o CacheOptions) *AuthCache {
 		any: map[string]cached[bool]{}, trunks: map[string]cached[[]Trunk]{}}
 }
 
-// UserHA1 is Store.UserHA1 through the cache: the HA1, or an error
-// matching ErrNotFound or ErrDisabled, or the database's error.
-func (c *AuthCache) UserHA1(ctx context.Context, user, realm string) (string, error) {
+// UserCredentials is Store.UserCredentials through the cache: the user
+// with its HA1s, or an error matching ErrNotFound or ErrDisabled, or the
+// database's error.
+func (c *AuthCache) UserCredentials(ctx context.Context, user, realm string) (User, error) {
 	a, _, err := readThrough(&c.cacheCore, ctx, c.users, user+"@"+realm, func(ctx context.Context, _ string) (userAnswer, error) {
-		ha1, err := c.src.UserHA1(ctx, user, realm)
+		u, err := c.src.UserCredentials(ctx, user, realm)
 		if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrDisabled) {
 			return userAnswer{}, err
 		}
-		return userAnswer{ha1: ha1, err: err}, nil
+		return userAnswer{u: u, err: err}, nil
 	})
 	if err != nil {
-		return "", err
+		return User{}, err
 	}
-	return a.ha1, a.err
+	return a.u, a.err
 }
 
 // HasUsers is Store.HasUsers through the cache.

@@ -24,7 +24,7 @@ func TestAuthCache(t *testing.T) {
 			t.Fatalf("TrunkForIP without trunks = %v", err)
 		}
 		for _, u := range []User{
-			{Username: "alice", Domain: "example.com", HA1: HA1("alice", "example.com", "pw"), Enabled: true},
+			{Username: "alice", Domain: "example.com", HA1: HA1("alice", "example.com", "pw"), HA1SHA256: HA1SHA256("alice", "example.com", "pw"), Enabled: true},
 			{Username: "bob", Domain: "example.com", HA1: HA1("bob", "example.com", "pw"), Enabled: false},
 		} {
 			if err := s.AddUser(ctx, u); err != nil {
@@ -60,8 +60,9 @@ func TestAuthCache(t *testing.T) {
 				{"bob", "", ErrDisabled},
 				{"carol", "", ErrNotFound},
 			} {
-				if ha1, err := c.UserHA1(ctx, u.user, "example.com"); ha1 != u.want || !errors.Is(err, u.err) {
-					t.Errorf("%s: UserHA1(%s) = %q, %v; want %q, %v", step, u.user, ha1, err, u.want, u.err)
+				if got, err := c.UserCredentials(ctx, u.user, "example.com"); got.HA1 != u.want || !errors.Is(err, u.err) ||
+					u.want != "" && got.HA1SHA256 != HA1SHA256(u.user, "example.com", "pw") {
+					t.Errorf("%s: UserCredentials(%s) = %+v, %v; want HA1 %q, %v", step, u.user, got, err, u.want, u.err)
 				}
 			}
 			for ip, want := range map[string]string{"203.0.113.5": "carrier", "203.0.113.10": "pbx", "::ffff:203.0.113.10": "pbx", "198.51.100.1": "", "10.0.0.1": ""} {
@@ -85,8 +86,8 @@ func TestAuthCache(t *testing.T) {
 		if st := c.Stats(); st.Stale == 0 {
 			t.Errorf("stats %+v: want stale answers with the database closed", st)
 		}
-		if _, err := c.UserHA1(ctx, "dave", "example.com"); err == nil || errors.Is(err, ErrNotFound) {
-			t.Errorf("UserHA1 of an uncached user with the database closed = %v, want the database's error", err)
+		if _, err := c.UserCredentials(ctx, "dave", "example.com"); err == nil || errors.Is(err, ErrNotFound) {
+			t.Errorf("UserCredentials of an uncached user with the database closed = %v, want the database's error", err)
 		}
 	})
 }

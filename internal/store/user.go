@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
@@ -10,8 +11,9 @@ import (
 )
 
 // User is a SIP user who authenticates with HTTP digest (RFC 3261
-// section 22, RFC 2617). The store keeps HA1 = MD5(username:realm:password)
-// and never the password; Domain is the digest realm.
+// section 22, RFC 2617, RFC 7616). The store keeps HA1 =
+// MD5(username:realm:password) and its SHA-256 counterpart, never the
+// password; Domain is the digest realm.
 type User struct {
 	// Username is the digest username (normally the AOR's user part).
 	Username string
@@ -19,6 +21,10 @@ type User struct {
 	Domain string
 	// HA1 is the lowercase hex MD5(Username:Domain:password); see HA1.
 	HA1 string
+	// HA1SHA256 is the lowercase hex SHA-256(Username:Domain:password)
+	// (RFC 7616 §3.4.2); see HA1SHA256. Empty for users stored without
+	// it: they can answer MD5 challenges only.
+	HA1SHA256 string
 	// Enabled users may authenticate; AddUser stores the value as given.
 	Enabled bool
 	// DisplayName is free text, for example for a From header field.
@@ -32,9 +38,19 @@ func HA1(user, realm, password string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// HA1SHA256 returns the RFC 7616 SHA-256 HA1 for user, realm and password
+// as lowercase hex, the value User.HA1SHA256 holds.
+func HA1SHA256(user, realm, password string) string {
+	h := sha256.Sum256([]byte(user + ":" + realm + ":" + password))
+	return hex.EncodeToString(h[:])
+}
+
 // validHA1 reports whether s is 32 lowercase hex digits.
-func validHA1(s string) bool {
-	if len(s) != 32 {
+func validHA1(s string) bool { return validHex(s, 32) }
+
+// validHex reports whether s is n lowercase hex digits.
+func validHex(s string, n int) bool {
+	if len(s) != n {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -54,8 +70,11 @@ func (s *Store) AddUser(ctx context.Context, u User) error {
 	if !validHA1(u.HA1) {
 		return fmt.Errorf("%w: ha1 of %s@%s is not 32 lowercase hex digits", ErrInvalid, u.Username, u.Domain)
 	}
-	_, err := s.db.ExecContext(ctx, s.d.q(`INSERT INTO users (username, domain, ha1, enabled, display_name)
-	VALUES (?, ?, ?, ?, ?)`), u.Username, u.Domain, u.HA1, u.Enabled, u.DisplayName)
+	if u.HA1SHA256 != "" && !validHex(u.HA1SHA256, 64) {
+		return fmt.Errorf("%w: sha-256 ha1 of %s@%s is not 64 lowercase hex digits", ErrInvalid, u.Username, u.Domain)
+	}
+	_, err := s.db.ExecContext(ctx, s.d.q(`INSERT INTO users (username, domain, ha1, ha1_sha256, enabled, display_name)
+	VALUES (?, ?, ?, ?, ?, ?)`), u.Username, u.Domain, u.HA1, u.HA1SHA256, u.Enabled, u.DisplayName)
 	if isUnique(err) {
 		return fmt.Errorf("%w: user %s@%s", ErrExists, u.Username, u.Domain)
 	}
@@ -80,7 +99,7 @@ func (s *Store) RemoveUser(ctx context.Context, username, domain string) error {
 // ListUsers returns the users of domain, or of every domain when domain
 // is empty, ordered by domain and username.
 func (s *Store) ListUsers(ctx context.Context, domain string) ([]User, error) {
-	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT username, domain, ha1, enabled, display_name FROM users
+	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT username, domain, ha1, ha1_sha256, enabled, display_name FROM users
 	WHERE ? = '' OR domain = ? ORDER BY domain, username`), domain, domain)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
@@ -89,7 +108,7 @@ func (s *Store) ListUsers(ctx context.Context, domain string) ([]User, error) {
 	var out []User
 	for rows.Next() {
 		var u User
-		if err := rows.Scan(&u.Username, &u.Domain, &u.HA1, &u.Enabled, &u.DisplayName); err != nil {
+		if err := rows.Scan(&u.Username, &u.Domain, &u.HA1, &u.HA1SHA256, &u.Enabled, &u.DisplayName); err != nil {
 			return nil, fmt.Errorf("store: list users: %w", err)
 		}
 		out = append(out, u)
@@ -104,20 +123,27 @@ func (s *Store) ListUsers(ctx context.Context, domain string) ([]User, error) {
 // verification: ErrNotFound when there is no such user, ErrDisabled when
 // the user is disabled.
 func (s *Store) UserHA1(ctx context.Context, user, realm string) (string, error) {
-	var ha1 string
-	var enabled bool
-	err := s.db.QueryRowContext(ctx, s.d.q(`SELECT ha1, enabled FROM users WHERE username = ? AND domain = ?`),
-		user, realm).Scan(&ha1, &enabled)
+	u, err := s.UserCredentials(ctx, user, realm)
+	return u.HA1, err
+}
+
+// UserCredentials returns user in realm with both HA1s for digest
+// verification: ErrNotFound when there is no such user, ErrDisabled when
+// the user is disabled (the User is then empty).
+func (s *Store) UserCredentials(ctx context.Context, user, realm string) (User, error) {
+	u := User{Username: user, Domain: realm}
+	err := s.db.QueryRowContext(ctx, s.d.q(`SELECT ha1, ha1_sha256, enabled, display_name FROM users WHERE username = ? AND domain = ?`),
+		user, realm).Scan(&u.HA1, &u.HA1SHA256, &u.Enabled, &u.DisplayName)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("%w: user %s@%s", ErrNotFound, user, realm)
+		return User{}, fmt.Errorf("%w: user %s@%s", ErrNotFound, user, realm)
 	}
 	if err != nil {
-		return "", fmt.Errorf("store: user %s@%s: %w", user, realm, err)
+		return User{}, fmt.Errorf("store: user %s@%s: %w", user, realm, err)
 	}
-	if !enabled {
-		return "", fmt.Errorf("%w: user %s@%s", ErrDisabled, user, realm)
+	if !u.Enabled {
+		return User{}, fmt.Errorf("%w: user %s@%s", ErrDisabled, user, realm)
 	}
-	return ha1, nil
+	return u, nil
 }
 
 // HasUsers reports whether the users table has any row, enabled or not

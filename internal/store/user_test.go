@@ -21,7 +21,9 @@ func TestUsers(t *testing.T) {
 			u   User
 			err error
 		}{
-			{User{Username: "alice", Domain: "example.com", HA1: HA1("alice", "example.com", "pw"), Enabled: true, DisplayName: "Alice"}, nil},
+			{User{Username: "alice", Domain: "example.com", HA1: HA1("alice", "example.com", "pw"), HA1SHA256: HA1SHA256("alice", "example.com", "pw"),
+				Enabled: true, DisplayName: "Alice"}, nil},
+			{User{Username: "dave", Domain: "example.com", HA1: HA1("dave", "example.com", "pw"), HA1SHA256: "short"}, ErrInvalid},
 			{User{Username: "bob", Domain: "example.com", HA1: HA1("bob", "example.com", "pw"), Enabled: false}, nil},
 			{User{Username: "alice", Domain: "other.org", HA1: HA1("alice", "other.org", "x"), Enabled: true}, nil},
 			{User{Username: "alice", Domain: "example.com", HA1: HA1("alice", "example.com", "pw2"), Enabled: true}, ErrExists},
@@ -45,6 +47,13 @@ func TestUsers(t *testing.T) {
 			if got != c.want || !errors.Is(err, c.err) {
 				t.Errorf("UserHA1(%s, %s) = %q, %v; want %q, %v", c.user, c.realm, got, err, c.want, c.err)
 			}
+		}
+		if u, err := s.UserCredentials(ctx, "alice", "example.com"); err != nil || u.HA1SHA256 != HA1SHA256("alice", "example.com", "pw") ||
+			u.HA1 != HA1("alice", "example.com", "pw") || u.DisplayName != "Alice" {
+			t.Errorf("UserCredentials(alice) = %+v, %v", u, err)
+		}
+		if u, err := s.UserCredentials(ctx, "alice", "other.org"); err != nil || u.HA1SHA256 != "" {
+			t.Errorf("UserCredentials of a user stored without a SHA-256 HA1 = %+v, %v", u, err)
 		}
 		us, err := s.ListUsers(ctx, "example.com")
 		if err != nil || len(us) != 2 || us[0].Username != "alice" || us[0].DisplayName != "Alice" || us[1].Enabled {
