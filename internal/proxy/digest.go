@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"hash"
 	"strings"
 )
 
@@ -137,16 +136,12 @@ func validNC(nc string) bool {
 // H(HA1:nonce:nc:cnonce:qop:H(method:uri)), without qop (RFC 2069)
 // H(HA1:nonce:H(method:uri)); H is MD5 or SHA-256 by alg.
 func validResponse(c *credentials, alg, ha1, method string) bool {
-	h := md5.New
-	if alg == "SHA-256" {
-		h = sha256.New
-	}
-	ha2 := hashHex(h, method, ":", c.uri)
+	ha2 := hashHex(alg, method, ":", c.uri)
 	var want string
 	if c.qop != "" {
-		want = hashHex(h, ha1, ":", c.nonce, ":", c.nc, ":", c.cnonce, ":", c.qop, ":", ha2)
+		want = hashHex(alg, ha1, ":", c.nonce, ":", c.nc, ":", c.cnonce, ":", c.qop, ":", ha2)
 	} else {
-		want = hashHex(h, ha1, ":", c.nonce, ":", ha2)
+		want = hashHex(alg, ha1, ":", c.nonce, ":", ha2)
 	}
 	if len(c.response) != len(want) {
 		return false
@@ -154,15 +149,25 @@ func validResponse(c *credentials, alg, ha1, method string) bool {
 	return subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(c.response))) == 1
 }
 
-// hashHex is the lowercase hex hash of the concatenated parts.
-func hashHex(newHash func() hash.Hash, parts ...string) string {
-	h := newHash()
+// hashHex is the lowercase hex hash (SHA-256 for alg "SHA-256", else MD5)
+// of the concatenated parts. The parts are joined in a stack buffer when
+// they fit, so one call allocates only its result.
+func hashHex(alg string, parts ...string) string {
+	var buf [512]byte
+	b := buf[:0]
 	for _, p := range parts {
-		h.Write([]byte(p))
+		b = append(b, p...)
 	}
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0]))
+	var out [2 * sha256.Size]byte
+	if alg == "SHA-256" {
+		sum := sha256.Sum256(b)
+		hex.Encode(out[:], sum[:])
+		return string(out[:])
+	}
+	sum := md5.Sum(b)
+	hex.Encode(out[:], sum[:])
+	return string(out[:2*md5.Size])
 }
 
 // md5hex is the lowercase hex MD5 of the concatenated parts.
-func md5hex(parts ...string) string { return hashHex(md5.New, parts...) }
+func md5hex(parts ...string) string { return hashHex("MD5", parts...) }
