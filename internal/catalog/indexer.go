@@ -327,29 +327,34 @@ func fromMeta(dir, node, base string, m *record.Meta) *Recording {
 		r.Location = files[0]
 	}
 	if dir != "" && r.Status != StatusRecording && len(files) > 0 {
+		// The files as they are now: a repair after a crash leaves the
+		// sidecar's byte counts behind.
 		h := sha256.New()
+		var size int64
 		ok := true
 		for _, p := range files {
-			if err := hashFile(h, filepath.Join(dir, p)); err != nil {
+			n, err := hashFile(h, filepath.Join(dir, p))
+			if err != nil {
 				ok = false
 				break
 			}
+			size += n
 		}
 		if ok {
 			r.Checksum = "sha256:" + hex.EncodeToString(h.Sum(nil))
+			r.Size = size
 		}
 	}
 	return r
 }
 
-func hashFile(h io.Writer, path string) error {
+func hashFile(h io.Writer, path string) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer f.Close()
-	_, err = io.Copy(h, f)
-	return err
+	return io.Copy(h, f)
 }
 
 func contains(ss []string, s string) bool {

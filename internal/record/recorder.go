@@ -130,7 +130,7 @@ func New(cfg Config) (*Recorder, error) {
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	r := &Recorder{cfg: cfg, log: cfg.Logger, recs: map[string]*Recording{}, opts: map[string]Options{}}
-	n, err := Recover(cfg.Dir, r.log)
+	n, err := Recover(cfg.Dir, r.log, cfg.OnMeta)
 	if err != nil {
 		r.log.Warn("recovery scan", "err", err)
 	}

@@ -14,8 +14,9 @@ import (
 // still saying "recording"), repairs their files so that they play up to
 // the last data that reached the disk, and marks them interrupted. It
 // returns how many it recovered. It never makes a file worse: see
-// container.Repair.
-func Recover(dir string, log *slog.Logger) (int, error) {
+// container.Repair. onMeta, when not nil, is called with each sidecar it
+// rewrites (as Config.OnMeta).
+func Recover(dir string, log *slog.Logger, onMeta func(path string)) (int, error) {
 	n := 0
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
@@ -50,6 +51,9 @@ func Recover(dir string, log *slog.Logger) (int, error) {
 		}
 		if err := writeMeta(path, m); err != nil {
 			return err
+		}
+		if onMeta != nil {
+			onMeta(path)
 		}
 		log.Info("recording recovered", "file", path, "seconds", total)
 		n++
