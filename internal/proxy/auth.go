@@ -101,7 +101,10 @@ func (s *Server) authenticate(ctx context.Context, req *sip.Request, tx sip.Serv
 	}
 	ident, which, hdr := req.From().Address, "From", "Proxy-Authorization"
 	if req.Method == sip.REGISTER {
-		ident, which, hdr = req.To().Address, "To", "Authorization"
+		ident, which = req.To().Address, "To"
+		if s.registers(req) {
+			hdr = "Authorization"
+		}
 	}
 	realm = a.Realm
 	if realm == "" {
@@ -196,11 +199,12 @@ func (s *Server) knownDialog(req *sip.Request) bool {
 	return c.fromTag == from || c.fromTag == to
 }
 
-// challenge answers 401 (REGISTER) or 407 with a fresh nonce for realm.
+// challenge answers 401 (a REGISTER this registrar answers) or 407 (a
+// request it forwards, RFC 3261 §22.3) with a fresh nonce for realm.
 func (s *Server) challenge(tx sip.ServerTransaction, req *sip.Request, realm string, now time.Time, stale bool) {
 	s.authChallenges.Add(1)
 	code, reason, name := 407, "Proxy Authentication Required", "Proxy-Authenticate"
-	if req.Method == sip.REGISTER {
+	if s.registers(req) {
 		code, reason, name = 401, "Unauthorized", "WWW-Authenticate"
 	}
 	if tx == nil {

@@ -235,9 +235,23 @@ func TestAuthInvite(t *testing.T) {
 	uac.send(px, options(uac, "bob@"+px, "o2"))
 	uac.expect("SIP/2.0 407")
 
+	// A REGISTER for another registrar is forwarded, so it is challenged
+	// with 407 (RFC 3261 §22.3) and forwarded without this realm's
+	// credentials.
+	registrar := "sip:" + uas.addr()
+	uac.send(px, sipReq(uac, "REGISTER", registrar, "alice", "rf", 1, "Expires: 60\r\n"))
+	ch = uac.expect("SIP/2.0 407")
+	uac.send(px, sipReq(uac, "REGISTER", registrar, "alice", "rf", 2, "Expires: 60\r\n"+answer(t, ch, "REGISTER", registrar, "alice", "secret")))
+	fr := expectCall(uas, "REGISTER", "rf").(*sip.Request)
+	if h := fr.GetHeader("Proxy-Authorization"); h != nil {
+		t.Errorf("forwarded REGISTER kept %s", h)
+	}
+	uas.reply(fr, 200, "OK", "")
+	uac.expect("SIP/2.0 200")
+
 	st := s.Stats()
-	if st.AuthChallenges != 2 || st.AuthFailures != 3 {
-		t.Errorf("stats %+v: want 2 challenges, 3 failures", st)
+	if st.AuthChallenges != 3 || st.AuthFailures != 3 {
+		t.Errorf("stats %+v: want 3 challenges, 3 failures", st)
 	}
 }
 

@@ -229,7 +229,7 @@ func (s *Server) handleStrayCancel(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
-	if s.cfg.Locations == nil || !s.isUs(req.Recipient) && req.Recipient.Host != s.host {
+	if !s.registers(req) {
 		s.handleRequest(req, tx)
 		return
 	}
@@ -244,6 +244,13 @@ func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 	res := register(context.Background(), s.cfg.Locations, req, time.Now())
 	res.SetDestination(req.Source())
 	_ = tx.Respond(res)
+}
+
+// registers reports whether req is a REGISTER this proxy answers as the
+// registrar (Config.Locations, Request-URI naming it); other REGISTERs
+// are forwarded.
+func (s *Server) registers(req *sip.Request) bool {
+	return req.Method == sip.REGISTER && s.cfg.Locations != nil && (s.isUs(req.Recipient) || req.Recipient.Host == s.host)
 }
 
 // prepare sets the request's destination and transport from its next hop
