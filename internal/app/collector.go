@@ -102,7 +102,9 @@ func StartCollector(ctx context.Context, c config.Config, log *slog.Logger) (*Co
 	var target ship.Target
 	switch c.Storage.Kind {
 	case "", "local":
-		target = ship.DirTarget{Dir: filepath.Join(cc.DataDir, "recordings")}
+		// Synced once per batch of a stream's frames, before the
+		// collector acknowledges them.
+		target = ship.DirTarget{Dir: filepath.Join(cc.DataDir, "recordings"), DeferSync: true}
 	case "collector":
 		return fail(errors.New("app: a collector cannot store into another collector (storage.kind collector)"))
 	default:

@@ -212,28 +212,46 @@ func (cc *srvConn) run(ctx context.Context, st *srvStream) {
 		st.obj, st.durable = obj, obj.Size()
 		cc.send(AppendOffset(nil, TypeOpened, st.id, st.durable))
 	}
-	dirty := false
+	// Appends are acknowledged once synced, one sync and one ACK per
+	// batch (the frames queued when the stream catches up). Header
+	// rewrites need neither: the client resends the header whenever
+	// it reopens an object and before every commit, and Commit syncs.
+	appended := false
 	for f := range st.in {
 		if !st.failed {
 			if err := cc.handle(ctx, st, f); err != nil {
-				st.failed = true
-				if errors.Is(err, ErrChecksum) {
-					s.BadChecksums.Add(1)
-				}
-				s.log.Warn("collector: stream failed; the client resumes it", "node", cc.node, "key", st.key, "err", err)
-				cc.streamError(st.id, err)
-			} else if f.t == TypeData || f.t == TypeHeader {
-				dirty = true
+				cc.fail(st, err)
+			} else if f.t == TypeData {
+				appended = true
 			}
 		}
 		putBuf(f.body)
-		if dirty && len(st.in) == 0 && !st.failed {
-			dirty = false
+		if appended && len(st.in) == 0 && !st.failed && st.obj != nil { // nil: committed, synced by Commit
+			appended = false
+			if sy, ok := st.obj.(ship.Syncer); ok {
+				if err := sy.Sync(); err != nil {
+					cc.fail(st, fmt.Errorf("collect: sync %s: %w", st.key, err))
+					continue
+				}
+			}
+			st.durable = st.obj.Size()
 			if err := cc.send(AppendOffset(nil, TypeAck, st.id, st.durable)); err != nil {
 				st.failed = true
 			}
 		}
 	}
+}
+
+// fail ends st after err: the client is told and resumes the object on
+// a new stream; frames still arriving for st are dropped.
+func (cc *srvConn) fail(st *srvStream, err error) {
+	s := cc.s
+	st.failed = true
+	if errors.Is(err, ErrChecksum) {
+		s.BadChecksums.Add(1)
+	}
+	s.log.Warn("collector: stream failed; the client resumes it", "node", cc.node, "key", st.key, "err", err)
+	cc.streamError(st.id, err)
 }
 
 // handle applies one frame to the stream's object.
@@ -248,7 +266,6 @@ func (cc *srvConn) handle(ctx context.Context, st *srvStream, f inFrame) error {
 			return fmt.Errorf("collect: write %s at %d: %w", st.key, off, err)
 		}
 		cc.s.Bytes.Add(uint64(len(p)))
-		st.durable = st.obj.Size()
 	case TypeMeta:
 		rec, side, err := ParseMeta(*f.body)
 		if err != nil {

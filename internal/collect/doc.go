@@ -27,9 +27,11 @@
 // offset, HEADER(offset, crc32c, bytes) rewrites within the first
 // ship.HeaderWindow bytes, META(recording, sidecar JSON) hands over the
 // recording's sidecar (caller, callee, times, quality...) and
-// COMMIT(size, sha256) ends the object. The collector acknowledges data
-// with ACK(durable offset) once written durably to its storage (acks are
-// coalesced: one per batch of frames), and a COMMIT with
+// COMMIT(size, sha256) ends the object. The collector acknowledges
+// appends with ACK(durable offset) once written durably to its storage
+// (one sync and one ACK per batch of a stream's frames; header rewrites
+// are not acknowledged: the client resends the header whenever it
+// reopens an object and before committing), and a COMMIT with
 // COMMITTED(size, location) once the object is complete where it lives,
 // its SHA-256 verified against the bytes stored, and, when every file of
 // the recording is committed, its catalogue row written. CLOSE releases a

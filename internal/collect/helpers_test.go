@@ -75,7 +75,7 @@ func startCollector(t *testing.T, addr, dir string, st *store.Store, tlsConf *tl
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := NewServer(ServerConfig{Token: testToken, TLS: tlsConf, Target: ship.DirTarget{Dir: dir}, Catalog: cat})
+	srv, err := NewServer(ServerConfig{Token: testToken, TLS: tlsConf, Target: ship.DirTarget{Dir: dir, DeferSync: true}, Catalog: cat})
 	if err != nil {
 		t.Fatal(err)
 	}

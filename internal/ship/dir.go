@@ -18,6 +18,9 @@ import (
 // every write, and is renamed to <key> on Commit.
 type DirTarget struct {
 	Dir string
+	// DeferSync leaves syncing to the objects' Sync (Syncer) instead
+	// of every WriteAt; Commit syncs either way.
+	DeferSync bool
 }
 
 // Location implements Target.
@@ -40,7 +43,7 @@ func (t DirTarget) Open(_ context.Context, key string) (Object, error) {
 		return nil, err
 	}
 	if st, err := os.Stat(p); err == nil {
-		return &dirObject{final: p, size: st.Size(), committed: true}, nil
+		return &dirObject{final: p, size: st.Size(), committed: true, deferSync: t.DeferSync}, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return nil, err
@@ -54,7 +57,7 @@ func (t DirTarget) Open(_ context.Context, key string) (Object, error) {
 		f.Close()
 		return nil, err
 	}
-	return &dirObject{f: f, final: p, size: st.Size()}, nil
+	return &dirObject{f: f, final: p, size: st.Size(), deferSync: t.DeferSync}, nil
 }
 
 // Remove implements Target.
@@ -76,6 +79,7 @@ type dirObject struct {
 	final     string
 	size      int64
 	committed bool
+	deferSync bool
 }
 
 func (o *dirObject) Size() int64 { return o.size }
@@ -95,11 +99,22 @@ func (o *dirObject) WriteAt(_ context.Context, p []byte, off int64) error {
 	if _, err := o.f.WriteAt(p, off); err != nil {
 		return err
 	}
-	if err := o.f.Sync(); err != nil {
-		return err
+	if !o.deferSync {
+		if err := o.f.Sync(); err != nil {
+			return err
+		}
 	}
 	o.size = max(o.size, off+int64(len(p)))
 	return nil
+}
+
+// Sync implements Syncer: with DeferSync, what was written becomes
+// durable; otherwise every WriteAt was synced already.
+func (o *dirObject) Sync() error {
+	if !o.deferSync || o.f == nil {
+		return nil
+	}
+	return o.f.Sync()
 }
 
 func (o *dirObject) Commit(_ context.Context, size int64, sum [32]byte) error {

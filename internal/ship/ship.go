@@ -78,6 +78,15 @@ type MetaWriter interface {
 	WriteMeta(ctx context.Context, recording string, sidecar []byte) error
 }
 
+// Syncer is implemented by Objects that can defer syncing
+// (DirTarget with DeferSync): WriteAt then only writes, and Sync makes
+// what was written durable, so a caller that writes in batches (the
+// collector) syncs once per batch. Until Sync returns, Size counts bytes
+// that a power failure may lose (a killed process loses none).
+type Syncer interface {
+	Sync() error
+}
+
 // HeaderWindow is how much of the start of a file a container may
 // rewrite while recording (the WAV header, 44 to 58 bytes, with room for
 // more): the Shipper resends it whenever it changes and at the end.
