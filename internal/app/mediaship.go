@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/callrec/callrec/internal/config"
@@ -14,6 +15,7 @@ import (
 // media` with a storage section) while the calls run.
 type Shipping struct {
 	Shipper *ship.Shipper
+	target  ship.Target
 	cancel  context.CancelFunc
 	done    chan struct{}
 }
@@ -42,7 +44,7 @@ func StartShipping(storage config.Storage, recordDir string, log *slog.Logger) (
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Shipping{Shipper: sh, cancel: cancel, done: make(chan struct{})}
+	s := &Shipping{Shipper: sh, target: target, cancel: cancel, done: make(chan struct{})}
 	go func() { defer close(s.done); sh.Run(ctx) }()
 	return s, nil
 }
@@ -55,4 +57,12 @@ func (s *Shipping) Notify(path string) { s.Shipper.Notify(path) }
 func (s *Shipping) Close() {
 	s.cancel()
 	<-s.done
+	closeTarget(s.target)
+}
+
+// closeTarget releases a target that holds a connection (collector).
+func closeTarget(t ship.Target) {
+	if c, ok := t.(io.Closer); ok {
+		c.Close()
+	}
 }

@@ -126,6 +126,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 			n.Indexer.Run(bgCtx)
 			if shipDone != nil {
 				<-shipDone
+				closeTarget(target)
 			}
 		}()
 		if r := c.Retention; len(r.Rules) > 0 || r.MaxBytes > 0 {
