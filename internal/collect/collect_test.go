@@ -324,3 +324,23 @@ func TestTargetObject(t *testing.T) {
 		t.Fatal("removed object still there")
 	}
 }
+
+// TestOversizeHelloRefused: before authenticating, a client cannot make
+// the collector read a large frame.
+func TestOversizeHelloRefused(t *testing.T) {
+	srvTLS, cliTLS := testTLS(t)
+	c := startCollector(t, "127.0.0.1:0", t.TempDir(), openStore(t, "sqlite"), srvTLS)
+	conn, err := tls.Dial("tcp", c.addr, cliTLS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := conn.Write([]byte{0, 0x0f, 0, 0, byte(TypeHello), 0, 0, 0, 0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bufio.NewReader(conn).ReadByte(); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("connection still open after a 1 MB HELLO: %v", err)
+	}
+	waitFor(t, 5*time.Second, "the malformed counter", func() bool { return c.srv.Malformed.Load() == 1 })
+}

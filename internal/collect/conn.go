@@ -14,6 +14,13 @@ import (
 	"github.com/callrec/callrec/internal/ship"
 )
 
+// maxHello bounds the first frame (token and node name).
+const maxHello = 4096
+
+// MaxStreams bounds the streams open at once on one connection (a media
+// node records far fewer calls at once).
+const MaxStreams = 20000
+
 // srvConn is one media node's connection to the collector.
 type srvConn struct {
 	s    *Server
@@ -76,7 +83,9 @@ func (cc *srvConn) serve() {
 	var hdr [HeaderLen]byte
 
 	cc.c.SetReadDeadline(time.Now().Add(s.cfg.HelloTimeout))
-	t, _, b, err := readFrame(r, &hdr)
+	// Before it has authenticated, a client gets no more than a small
+	// buffer out of the collector.
+	t, _, b, err := readFrameMax(r, &hdr, maxHello)
 	if err != nil {
 		if errors.Is(err, ErrMalformed) {
 			s.Malformed.Add(1)
@@ -154,6 +163,9 @@ func (cc *srvConn) dispatch(ctx context.Context, t Type, id uint32, b *[]byte) e
 		}
 		if _, ok := cc.streams[id]; ok {
 			return fmt.Errorf("%w: stream %d opened twice", ErrMalformed, id)
+		}
+		if len(cc.streams) >= MaxStreams {
+			return fmt.Errorf("%w: more than %d streams open on one connection", ErrMalformed, MaxStreams)
 		}
 		st := &srvStream{id: id, key: key, in: make(chan inFrame, 32)}
 		cc.streams[id] = st

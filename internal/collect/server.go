@@ -204,12 +204,20 @@ func putBuf(b *[]byte) {
 
 // readFrame reads one frame into a pooled body.
 func readFrame(r *bufio.Reader, hdr *[HeaderLen]byte) (Type, uint32, *[]byte, error) {
+	return readFrameMax(r, hdr, MaxBody)
+}
+
+// readFrameMax reads one frame whose body is at most max bytes.
+func readFrameMax(r *bufio.Reader, hdr *[HeaderLen]byte, max int) (Type, uint32, *[]byte, error) {
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return 0, 0, nil, err
 	}
 	t, stream, n, err := ParseHeader(hdr[:])
 	if err != nil {
 		return 0, 0, nil, err
+	}
+	if n > max {
+		return 0, 0, nil, fmt.Errorf("%w: body of %d bytes, at most %d here", ErrMalformed, n, max)
 	}
 	b := getBuf(n)
 	if _, err := io.ReadFull(r, *b); err != nil {
