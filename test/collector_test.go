@@ -18,6 +18,7 @@ import (
 	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/ship"
 	"github.com/callrec/callrec/internal/store"
+	"github.com/callrec/callrec/internal/store/storetest"
 )
 
 // TestServeShipsToCollectorKilledMidCall runs a real `callrec collector`
@@ -29,7 +30,15 @@ import (
 // call still runs. At the end the collector holds the recording
 // byte for byte (SHA-256 of the media node's own copy), with the tone in
 // both channels, and its catalogue holds exactly one row for the call.
+//
+// The collector's catalogue is SQLite in its data directory, then
+// PostgreSQL (--database).
 func TestServeShipsToCollectorKilledMidCall(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { collectorKilledMidCall(t, "") })
+	t.Run("postgres", func(t *testing.T) { collectorKilledMidCall(t, storetest.DSN(t, "postgres")) })
+}
+
+func collectorKilledMidCall(t *testing.T, database string) {
 	realtime <- struct{}{}
 	defer func() { <-realtime }()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -45,8 +54,12 @@ func TestServeShipsToCollectorKilledMidCall(t *testing.T) {
 	colDir := t.TempDir()
 	bin := BuildCallrec(t)
 	startCollector := func(label string) *Process {
-		p := StartProcess(t, label, "", bin, "collector", "--listen", colAddr, "--tls-cert", cert, "--tls-key", key,
-			"--token-file", tokenFile, "--data-dir", colDir)
+		args := []string{"collector", "--listen", colAddr, "--tls-cert", cert, "--tls-key", key,
+			"--token-file", tokenFile, "--data-dir", colDir}
+		if database != "" {
+			args = append(args, "--database", database)
+		}
+		p := StartProcess(t, label, "", bin, args...)
 		if err := p.WaitOutput(ctx, "callrec collector ready"); err != nil {
 			t.Fatalf("%s: %v", label, err)
 		}
@@ -171,10 +184,13 @@ func TestServeShipsToCollectorKilledMidCall(t *testing.T) {
 		t.Errorf("channel RMS %.0f / %.0f: want the tone in both", RMS(l), RMS(r))
 	}
 
-	// The collector's catalogue (SQLite in its data directory, read
-	// while it runs) has one row for the call, complete, pointing at
-	// the stored file with its checksum.
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(colDir, "catalogue.db"))
+	// The collector's catalogue (read while it runs) has one row for
+	// the call, complete, pointing at the stored file with its
+	// checksum.
+	if database == "" {
+		database = "sqlite:" + filepath.Join(colDir, "catalogue.db")
+	}
+	st, err := store.Open(ctx, database)
 	if err != nil {
 		t.Fatal(err)
 	}
