@@ -68,7 +68,9 @@ func NewTarget(cfg TargetConfig) (*Target, error) {
 }
 
 // Location implements ship.Target: where the collector said it stored
-// key, once committed; before, collector://ADDR/NODE/KEY.
+// key when it was committed (the Shipper asks right after the commit;
+// the Target remembers the last few thousand), otherwise
+// collector://ADDR/NODE/KEY.
 func (t *Target) Location(key string) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -139,7 +141,7 @@ func (t *Target) Open(ctx context.Context, key string) (ship.Object, error) {
 	}
 	size, _, err := o.reply(ctx, TypeOpened)
 	if err != nil {
-		cc.drop(o)
+		o.Close() // releases the stream at the collector too
 		return nil, fmt.Errorf("collect: open %s: %w", key, err)
 	}
 	o.sent, o.acked = size, size

@@ -8,6 +8,9 @@ import (
 	"github.com/callrec/callrec/internal/ship"
 )
 
+// maxLocations bounds the committed locations a Target remembers.
+const maxLocations = 4096
+
 // object is one stream: a ship.Object on a Target's connection.
 type object struct {
 	t    *Target
@@ -221,6 +224,9 @@ func (o *object) Commit(ctx context.Context, size int64, sum [32]byte) error {
 	o.done = true
 	o.cc.drop(o)
 	o.t.mu.Lock()
+	if len(o.t.locs) >= maxLocations {
+		clear(o.t.locs) // bounded: a media node runs for years
+	}
 	o.t.locs[o.key] = loc
 	o.t.mu.Unlock()
 	return nil
