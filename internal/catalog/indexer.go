@@ -308,8 +308,16 @@ func fromMeta(dir, node, base string, m *record.Meta) *Recording {
 		}
 	}
 	r.Codecs = strings.Join(codecs, ",")
-	if m.Label != "" {
-		r.Labels = map[string]string{"label": m.Label}
+	if m.Label != "" || len(m.Labels) > 0 {
+		// The recording policy's labels, and the controller's one
+		// label (rtpproxy's R, the API) under the name "label".
+		r.Labels = make(map[string]string, len(m.Labels)+1)
+		for k, v := range m.Labels {
+			r.Labels[k] = v
+		}
+		if m.Label != "" {
+			r.Labels["label"] = m.Label
+		}
 	}
 	for _, e := range m.Events {
 		r.Events = append(r.Events, Event{Type: e.Type, At: time.Duration(e.At * float64(time.Second)),

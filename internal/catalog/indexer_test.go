@@ -54,7 +54,7 @@ func TestIndexer(t *testing.T) {
 		old := record.Meta{CallID: "old@h", FromTag: "a", Caller: "sip:alice@h", Callee: "sip:bob@h",
 			Started: t0, Ended: t0.Add(time.Minute), Duration: 60, Profile: "default",
 			Format: record.Profile{Container: "wav", Encoding: "pcm16", SampleRate: 8000, Layout: "stereo"},
-			Status: record.StatusInterrupted, Reason: "process stopped", Label: "vip",
+			Status: record.StatusInterrupted, Reason: "process stopped", Label: "vip", Labels: map[string]string{"queue": "sales"},
 			Legs:   [2]record.Leg{{Codecs: []string{"PCMU"}, Packets: 3000, Lost: 30, JitterMs: 4}, {Codecs: []string{"PCMU"}, Packets: 3000}},
 			Events: []record.Event{{Type: "dtmf", At: 1.5, Duration: 0.1, Party: "caller", Value: "7"}}}
 		writeSidecar(t, dir, "2026/11/24/old", old, []byte("RIFF old audio"))
@@ -68,7 +68,7 @@ func TestIndexer(t *testing.T) {
 		sum := sha256.Sum256([]byte("RIFF old audio"))
 		if got.Status != StatusInterrupted || got.Checksum != "sha256:"+hex.EncodeToString(sum[:]) ||
 			got.Size != int64(len("RIFF old audio")) || got.Location != "2026/11/24/old.wav" || got.Codecs != "PCMU" ||
-			got.Format != "wav/pcm16/8000/stereo" || got.Duration != time.Minute || got.Labels["label"] != "vip" ||
+			got.Format != "wav/pcm16/8000/stereo" || got.Duration != time.Minute || got.Labels["label"] != "vip" || got.Labels["queue"] != "sales" ||
 			len(got.Events) != 1 || got.Events[0].Value != "7" || got.Legs[0].Lost != 30 || got.Legs[0].MOS == 0 {
 			t.Errorf("scanned row: %+v", got)
 		}
