@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/callrec/callrec/internal/app"
+	"github.com/callrec/callrec/internal/catalog"
+	"github.com/callrec/callrec/internal/config"
+	"github.com/callrec/callrec/internal/demo"
+)
+
+func init() {
+	register("demo", "run callrec serve with two built-in phones calling each other: recordings in a minute", runDemo)
+}
+
+func runDemo(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `usage: callrec demo [flags]
+
+The quickest way to see callrec work. Starts callrec serve in this
+process on loopback (SIP, RTP and HTTP on free ports, the database and
+recordings in --data-dir, a new temporary directory by default, with
+authentication off and every call recorded), then two built-in SIP
+phones register to it as alice and bob, and alice calls bob --calls
+times, one every 6 s (consecutive calls overlap) for --talk each. Both
+talk: alice plays a caller's speech, bob an agent's, as G.711 RTP, so
+each recording has the caller on the left channel and the agent on the
+right. It prints where to look (the web UI and the recordings API on
+the HTTP listener, the recordings directory) and each call and its
+recording as they finish, then keeps serving until Ctrl-C; with --once
+it exits when the last recording is in the catalogue (status 1 when a
+call or recording failed).
+
+flags:
+`)
+		fs.PrintDefaults()
+	}
+	dataDir := fs.String("data-dir", "", "database and recordings (default: a new directory under $TMPDIR, kept)")
+	calls := fs.Int("calls", 3, "calls to place")
+	talk := fs.Duration("talk", 10*time.Second, "length of each call")
+	once := fs.Bool("once", false, "exit once the calls are recorded instead of serving until Ctrl-C")
+	httpListen := fs.String("http-listen", "127.0.0.1:8080", "address of the web UI and API (a free port when this one is taken)")
+	logLevel := fs.String("log-level", "warn", "callrec serve's log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 || *calls < 0 || *talk < time.Second {
+		return errors.New("demo: want --calls >= 0, --talk >= 1s and no arguments")
+	}
+	if *dataDir == "" {
+		d, err := os.MkdirTemp("", "callrec-demo-")
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		*dataDir = d
+	}
+	cfg, err := demoConfig(*dataDir, *httpListen, *logLevel)
+	if err != nil {
+		return err
+	}
+	log := app.NewLogger(cfg.Log, os.Stderr)
+	n, err := app.StartServe(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		n.Close(sctx)
+	}()
+	fmt.Printf("callrec demo: callrec serve is running (SIP udp/tcp %s, data in %s)\n\n", cfg.Serve.SIPListen, cfg.Serve.DataDir)
+	fmt.Printf("  web UI          http://%s/\n", n.HTTP)
+	fmt.Printf("  recordings API  http://%s/api/recordings\n", n.HTTP)
+	fmt.Printf("  live calls API  http://%s/api/calls\n", n.HTTP)
+	fmt.Printf("  metrics         http://%s/metrics\n", n.HTTP)
+	fmt.Printf("  files           %s\n\n", cfg.Media.RecordDir)
+
+	failed := 0
+	if *calls > 0 {
+		failed, err = demoCalls(ctx, n, cfg.Serve.SIPListen, cfg.Media.RecordDir, *calls, *talk, log)
+		if err != nil {
+			return err
+		}
+	}
+	if *once {
+		if failed > 0 {
+			return fmt.Errorf("demo: %d of %d calls or recordings failed", failed, *calls)
+		}
+		return nil
+	}
+	if ctx.Err() == nil {
+		fmt.Printf("\ncallrec demo: done calling; callrec serve keeps running until Ctrl-C (phones can register to %s)\n", cfg.Serve.SIPListen)
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// demoConfig is callrec serve's default configuration on free loopback
+// ports, recording every call, without authentication.
+func demoConfig(dataDir, httpListen, logLevel string) (config.Config, error) {
+	cfg := config.Default()
+	cfg.Serve.DataDir = dataDir
+	cfg.Media.RecordDir = dataDir + "/recordings"
+	sip, err := demo.FreeSIPPort("127.0.0.1")
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", sip)
+	if l, err := net.Listen("tcp", httpListen); err == nil {
+		l.Close()
+		cfg.Serve.HTTPListen = httpListen
+	} else {
+		cfg.Serve.HTTPListen = "127.0.0.1:0"
+	}
+	min, err := demo.FreePortRange("127.0.0.1", 200)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Media.Listen, cfg.Media.PortMin, cfg.Media.PortMax = "127.0.0.1", min, min+199
+	cfg.Serve.Auth = "off" // the phones have no passwords; loopback only
+	cfg.Serve.Record, cfg.Serve.Recording.Default = "all", "all"
+	cfg.Log.Level = logLevel
+	return cfg, cfg.Validate()
+}
+
+// demoCalls registers alice and bob at sipAddr and has alice call bob
+// calls times, printing each call and its recording as they end. It
+// returns how many calls failed or were not recorded completely.
+func demoCalls(ctx context.Context, n *app.Node, sipAddr, recordDir string, calls int, talk time.Duration, log *slog.Logger) (int, error) {
+	alice, err := demo.NewPhone(demo.Config{User: "alice", Display: "Alice (caller)", Proxy: sipAddr, Speech: demo.CallerSpeech(), Logger: log})
+	if err != nil {
+		return 0, err
+	}
+	defer alice.Close()
+	bob, err := demo.NewPhone(demo.Config{User: "bob", Display: "Bob (agent)", Proxy: sipAddr, Speech: demo.AgentSpeech(), Logger: log})
+	if err != nil {
+		return 0, err
+	}
+	defer bob.Close()
+	for _, p := range []*demo.Phone{alice, bob} {
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := p.Register(rctx)
+		cancel()
+		if err != nil {
+			return 0, err
+		}
+	}
+	every := talk * 6 / 10
+	fmt.Printf("alice (%s) and bob (%s) registered; alice calls bob %d times, %s each, one every %s\n",
+		alice.Addr(), bob.Addr(), calls, talk, every)
+	failed := 0
+	demo.Run(ctx, alice, "bob", demo.Plan{Calls: calls, Talk: talk, Every: every}, func(i int, c demo.Call, err error) {
+		if err != nil {
+			failed++
+			fmt.Printf("call %d: failed: %v\n", i, err)
+			return
+		}
+		fmt.Printf("call %d: alice -> bob, %.1f s, %d RTP packets sent, %d received (Call-ID %s)\n",
+			i, c.Talked.Seconds(), c.Sent, c.Received, c.CallID)
+		r, err := waitRecording(ctx, n.Catalog, c.CallID)
+		if err != nil {
+			failed++
+			fmt.Printf("call %d: recording: %v\n", i, err)
+			return
+		}
+		if r.Status != catalog.StatusComplete {
+			failed++
+		}
+		loc := r.Location
+		if !filepath.IsAbs(loc) && !strings.Contains(loc, ":") { // a file in the recordings directory
+			loc = filepath.Join(recordDir, loc)
+		}
+		fmt.Printf("call %d: recording %d %s, %.1f s, %s\n        %s\n", i, r.ID, r.Status, r.Duration.Seconds(), r.Format, loc)
+	})
+	return failed, nil
+}
+
+// waitRecording waits until the catalogue holds callID's recording in a
+// final status (the indexer writes it as the recorder finishes the
+// sidecar, within a second of the hang-up).
+func waitRecording(ctx context.Context, c *catalog.Catalog, callID string) (*catalog.Recording, error) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	var last *catalog.Recording
+	for {
+		p, err := c.Search(ctx, catalog.Query{CallID: callID, Limit: 1})
+		if err == nil && len(p.Recordings) == 1 {
+			last = p.Recordings[0]
+			if last.Status != catalog.StatusRecording {
+				return last, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if last != nil {
+				return nil, fmt.Errorf("still %s after 20 s", last.Status)
+			}
+			return nil, errors.New("not in the catalogue after 20 s")
+		case <-time.After(100 * time.Millisecond): // the catalogue has no notification; poll
+		}
+	}
+}
