@@ -1,0 +1,106 @@
+package test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callrec/callrec/internal/catalog"
+	"github.com/callrec/callrec/internal/record"
+	"github.com/callrec/callrec/internal/store"
+)
+
+// TestDemoOnce runs the built binary's `callrec demo --once --calls 2`:
+// callrec serve in the process, alice calling bob twice through it with
+// both built-in phones talking. It must exit 0 within a minute, leave
+// two complete stereo recordings of about --talk whose left channel
+// carries alice's speech (the caller fixture) and right channel bob's
+// (the agent fixture), and two complete rows for them in the catalogue
+// in the data directory's SQLite.
+func TestDemoOnce(t *testing.T) {
+	bin := BuildCallrec(t)
+	realtime <- struct{}{} // two calls of paced RTP
+	defer func() { <-realtime }()
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	start := time.Now()
+	p := StartProcess(t, "callrec demo", t.TempDir(), bin, "demo", "--once", "--calls", "2", "--talk", "6s",
+		"--data-dir", dir, "--http-listen", "127.0.0.1:0")
+	if err := p.Wait(ctx); err != nil {
+		t.Fatalf("callrec demo --once: %v (exit %d)\n%s", err, p.ExitCode(), p.Output())
+	}
+	took := time.Since(start)
+	out := p.Output()
+	t.Logf("callrec demo --once --calls 2 --talk 6s took %s:\n%s", took.Round(time.Millisecond), out)
+	for _, want := range []string{"/api/recordings", "call 1: recording", "call 2: recording"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+
+	recs := filepath.Join(dir, "recordings")
+	sidecars, _ := filepath.Glob(filepath.Join(recs, "*", "*.json"))
+	var metas []*record.Meta
+	for _, path := range sidecars {
+		m, err := record.ReadMeta(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		metas = append(metas, m)
+	}
+	if len(metas) != 2 {
+		t.Fatalf("%d recordings in %s, want 2", len(metas), recs)
+	}
+	caller, agent := Testdata(t, "audio", "caller-8k.wav"), Testdata(t, "audio", "agent-8k.wav")
+	for _, m := range metas {
+		l, r, fm := readStereo(t, &RecordingNode{Dir: recs}, m)
+		secs := float64(len(l)) / 8000
+		if m.Status != record.StatusComplete || fm.Channels != 2 || secs < 5.5 || secs > 7 {
+			t.Fatalf("recording of %s: %s (%s), %+v, %.2f s: want complete stereo of about 6 s", m.CallID, m.Status, m.Reason, fm, secs)
+		}
+		// Each channel's second second is its party's speech (sent as
+		// µ-law), not the other party's.
+		for _, ch := range []struct {
+			name       string
+			pcm        []int16
+			own, other string
+		}{{"caller (alice)", l, caller, agent}, {"callee (bob)", r, agent, caller}} {
+			corr, at := speechAt(t, ch.pcm[8000:16000], ch.own)
+			cross, _ := speechAt(t, ch.pcm[8000:16000], ch.other)
+			t.Logf("%s %s channel: RMS %.0f, second 2 is its party's speech from sample %d (correlation %.2f; other party's %.2f)",
+				m.CallID, ch.name, RMS(ch.pcm), at, corr, cross)
+			if corr < 0.5 || cross > 0.3 {
+				t.Errorf("%s %s channel: correlation with its party's speech %.2f, with the other's %.2f", m.CallID, ch.name, corr, cross)
+			}
+		}
+	}
+
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "callrec.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cat, err := catalog.Open(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := cat.Search(ctx, catalog.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Recordings) != 2 {
+		t.Fatalf("catalogue has %d recordings, want 2", len(page.Recordings))
+	}
+	for _, row := range page.Recordings {
+		found := false
+		for _, m := range metas {
+			found = found || m.CallID == row.CallID
+		}
+		if !found || row.Status != catalog.StatusComplete || !strings.Contains(row.Caller, "alice") || !strings.Contains(row.Callee, "bob") {
+			t.Errorf("catalogue row %+v: want a complete alice -> bob call of the recordings", row)
+		}
+	}
+}
