@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -353,16 +352,64 @@ func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas strin
 			}
 		}
 	}
-	resp, err := http.Get("http://" + n.HTTP + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(b), `callrec_recordings_total{status="complete"} 1`) {
-		t.Errorf("/metrics does not count the recording")
-	}
+	checkCallMetrics(t, ScrapeMetrics(t, "http://"+n.HTTP+"/metrics"))
 	return m
+}
+
+// checkCallMetrics checks what /metrics of a serve says after one
+// recorded call that has ended: every series of issue 7's list, with
+// values one call gives.
+func checkCallMetrics(t *testing.T, s Scrape) {
+	t.Helper()
+	atLeast := func(min float64, name string, labels ...string) {
+		t.Helper()
+		v, ok := s.Value(name, labels...)
+		if !ok || v < min {
+			t.Errorf("/metrics: %s%v = %v (present %v), want >= %v", name, labels, v, ok, min)
+		}
+	}
+	equal := func(want float64, name string, labels ...string) {
+		t.Helper()
+		if v, ok := s.Value(name, labels...); !ok || v != want {
+			t.Errorf("/metrics: %s%v = %v (present %v), want %v", name, labels, v, ok, want)
+		}
+	}
+	equal(1, "callrec_recordings_total", "status", "complete")
+	equal(0, "callrec_recordings_total", "status", "failed")
+	equal(0, "callrec_recordings_active")
+	atLeast(8000, "callrec_recording_bytes_written_total")
+	atLeast(1, "callrec_proxy_calls_answered_total")
+	equal(0, "callrec_proxy_calls")
+	equal(0, "callrec_media_streams")
+	equal(0, "callrec_media_port_pairs", "state", "used")
+	atLeast(1, "callrec_media_port_pairs", "state", "free")
+	atLeast(100, "callrec_media_packets_relayed_total") // seconds of 20 ms packets each way
+	atLeast(0, "callrec_media_packets_dropped_total", "reason", "bleed")
+	atLeast(0, "callrec_ship_spool_bytes")
+	// Both parties sent RTP: two loss and jitter observations when the
+	// stream ended, loss a ratio and jitter under a second.
+	if sum, n := s.HistogramSum("callrec_media_stream_loss_ratio"); n < 2 || sum < 0 || sum > float64(n) {
+		t.Errorf("/metrics: loss histogram count %d sum %v, want 2 ratios", n, sum)
+	}
+	if sum, n := s.HistogramSum("callrec_media_stream_jitter_seconds"); n < 2 || sum < 0 || sum/float64(n) > 1 {
+		t.Errorf("/metrics: jitter histogram count %d sum %v s, want 2 observations under a second", n, sum)
+	}
+	// The proxy waited for an offer, an answer and a delete, each well
+	// under the INVITE timeout; the indexer wrote the catalogue.
+	for _, cmd := range []string{"offer", "answer", "delete"} {
+		if sum, n := s.HistogramSum("callrec_proxy_media_command_duration_seconds", "command", cmd); n < 1 || sum <= 0 || sum/float64(n) > 5 {
+			t.Errorf("/metrics: %s command latency count %d sum %v s", cmd, n, sum)
+		}
+	}
+	if sum, n := s.HistogramSum("callrec_database_query_duration_seconds", "query", "catalog_put_batch"); n < 1 || sum <= 0 {
+		t.Errorf("/metrics: catalog_put_batch latency count %d sum %v s", n, sum)
+	}
+	for _, name := range []string{"callrec_media_control_command_duration_seconds", "callrec_database_query_duration_seconds"} {
+		if _, ok := s[name]; !ok {
+			t.Errorf("/metrics: no %s", name)
+		}
+	}
+	checkDashboard(t, s)
 }
 
 // readBlob reads the recording file rel out of the serve's database

@@ -10,6 +10,7 @@ import (
 
 	"github.com/callrec/callrec/internal/app"
 	"github.com/callrec/callrec/internal/config"
+	"github.com/callrec/callrec/internal/ship"
 )
 
 func init() {
@@ -108,7 +109,7 @@ flags:
 	var opts []app.MediaOption
 	if shipping != nil {
 		defer shipping.Close()
-		opts = append(opts, app.WithSidecarHook(shipping.Notify))
+		opts = append(opts, app.WithSidecarHook(shipping.Notify), app.WithCollectors(ship.NewCollector(shipping.Shipper)))
 	}
 	node, err := app.StartMedia(ctx, cfg.Media, log, opts...)
 	if err != nil {

@@ -35,16 +35,26 @@ type MediaNode struct {
 	// ("udp:127.0.0.1:22222", "unix:/run/callrec/media.sock").
 	Addrs []string
 
-	log     *slog.Logger
-	metrics *http.Server
-	wg      sync.WaitGroup
+	// commands is callrec_media_control_command_duration_seconds: how
+	// long the node took to execute each rtpproxy command it was sent.
+	commands *prometheus.HistogramVec
+	log      *slog.Logger
+	metrics  *http.Server
+	wg       sync.WaitGroup
 }
 
 // MediaOption changes how StartMedia builds the node beyond its config.
 type MediaOption func(*mediaOptions)
 
 type mediaOptions struct {
-	onMeta func(path string)
+	onMeta     func(path string)
+	collectors []prometheus.Collector
+}
+
+// WithCollectors adds cs to the node's metrics listener (callrec media
+// adds its Shipper's).
+func WithCollectors(cs ...prometheus.Collector) MediaOption {
+	return func(o *mediaOptions) { o.collectors = append(o.collectors, cs...) }
 }
 
 // WithSidecarHook has the recorder call f with each sidecar it writes
@@ -102,6 +112,24 @@ func StartMedia(ctx context.Context, c config.Media, log *slog.Logger, opts ...M
 	}
 	n := &MediaNode{Manager: mgr, Recorder: rec, log: log}
 	n.Control = &rtpp.Server{Logger: log.With("component", "rtpp")}
+	n.commands = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "callrec_media_control_command_duration_seconds",
+		Help:    "Time the media node took to execute rtpproxy control commands, by command letter (U offer, L answer, D delete, R record, Q query...).",
+		Buckets: latencyBuckets,
+	}, []string{"command"})
+	// The commands of every call's life are resolved (and exported) up
+	// front; the rare others when they come.
+	var byOp [256]prometheus.Observer
+	for _, op := range []rtpp.Op{rtpp.OpUpdate, rtpp.OpLookup, rtpp.OpDelete, rtpp.OpRecord, rtpp.OpNoRecord, rtpp.OpQuery} {
+		byOp[op] = n.commands.WithLabelValues(string(rune(op)))
+	}
+	n.Control.OnCommand = func(op rtpp.Op, d time.Duration) {
+		o := byOp[op]
+		if o == nil {
+			o = n.commands.WithLabelValues(string(rune(op)))
+		}
+		o.Observe(d.Seconds())
+	}
 	n.Control.Handler = &media.Control{M: mgr, Commands: &n.Control.Counters}
 	fail := func(err error) (*MediaNode, error) {
 		n.Close(context.Background())
@@ -135,7 +163,8 @@ func StartMedia(ctx context.Context, c config.Media, log *slog.Logger, opts ...M
 	}
 	if c.Metrics != "" {
 		reg := prometheus.NewRegistry()
-		reg.MustRegister(media.NewCollector(mgr), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg.MustRegister(media.NewCollector(mgr), n.commands, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg.MustRegister(o.collectors...)
 		if rec != nil {
 			reg.MustRegister(record.NewCollector(rec))
 		}

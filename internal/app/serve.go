@@ -47,6 +47,8 @@ type Node struct {
 	// Shipper delivers recordings to storage.kind (nil for local).
 	Shipper *ship.Shipper
 	HTTP    string // bound address of the metrics/health listener
+	// Metrics is the registry /metrics serves.
+	Metrics *prometheus.Registry
 	Config  config.Config
 
 	stopIndexer context.CancelFunc
@@ -66,6 +68,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		return nil, fmt.Errorf("app: data dir: %w", err)
 	}
 	n := &Node{Config: c, log: log}
+	sm := newServeMetrics()
 	ctx, n.cancel = context.WithCancel(ctx)
 	fail := func(err error) (*Node, error) {
 		n.Close(context.Background())
@@ -107,6 +110,8 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		}
 		host, _ := os.Hostname()
 		n.Indexer = catalog.NewIndexer(n.Catalog, m.RecordDir, cmp.Or(host, "local"), log.With("component", "catalog"))
+		putBatch := sm.db.WithLabelValues("catalog_put_batch")
+		n.Indexer.OnPut = func(d time.Duration) { putBatch.Observe(d.Seconds()) }
 		hook := n.Indexer.Notify
 		var bgCtx context.Context
 		bgCtx, n.stopIndexer = context.WithCancel(context.Background())
@@ -147,8 +152,10 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		anchor = n.Pool
 	}
 
-	locs := storeLocations{s: n.Store}
-	routes := storeRouter{c: store.NewCache(n.Store, store.CacheOptions{})}
+	anchor = timeAnchor(anchor, sm.anchor)
+	locs := storeLocations{s: n.Store, lookup: sm.db.WithLabelValues("location_lookup"),
+		bind: sm.db.WithLabelValues("location_bind"), unbind: sm.db.WithLabelValues("location_unbind")}
+	routes := storeRouter{c: store.NewCache(n.Store, store.CacheOptions{}), match: sm.db.WithLabelValues("route_match")}
 	var static []proxy.StaticRule
 	for _, r := range s.Routes {
 		static = append(static, proxy.StaticRule{Prefix: r.Prefix, Destination: r.Destination, Priority: r.Priority})
@@ -186,10 +193,13 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	}()
 
 	reg := prometheus.NewRegistry()
+	n.Metrics = reg
+	reg.MustRegister(sm.collectors()...)
 	reg.MustRegister(proxy.NewCollector(n.Proxy),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(ship.NewCollector(n.Shipper))
 	if n.Media != nil {
-		reg.MustRegister(media.NewCollector(n.Media.Manager))
+		reg.MustRegister(media.NewCollector(n.Media.Manager), n.Media.commands)
 		if n.Media.Recorder != nil {
 			reg.MustRegister(record.NewCollector(n.Media.Recorder))
 		}
@@ -355,9 +365,13 @@ func (n *Node) startPool(ctx context.Context, s config.Serve) (*proxy.NodePool, 
 }
 
 // storeLocations is the proxy's registrar on the database.
-type storeLocations struct{ s *store.Store }
+type storeLocations struct {
+	s                    *store.Store
+	lookup, bind, unbind prometheus.Observer
+}
 
 func (l storeLocations) Lookup(ctx context.Context, aor string) ([]proxy.Binding, error) {
+	defer since(l.lookup, time.Now())
 	bs, err := l.s.Lookup(ctx, aor)
 	if err != nil {
 		return nil, err
@@ -370,6 +384,7 @@ func (l storeLocations) Lookup(ctx context.Context, aor string) ([]proxy.Binding
 }
 
 func (l storeLocations) Bind(ctx context.Context, aor string, b proxy.Binding) error {
+	defer since(l.bind, time.Now())
 	if !b.Expires.After(time.Now()) {
 		err := l.s.RemoveBinding(ctx, aor, b.Contact)
 		if errors.Is(err, store.ErrNotFound) {
@@ -381,17 +396,23 @@ func (l storeLocations) Bind(ctx context.Context, aor string, b proxy.Binding) e
 }
 
 func (l storeLocations) Unbind(ctx context.Context, aor string) error {
+	defer since(l.unbind, time.Now())
 	_, err := l.s.RemoveAll(ctx, aor)
 	return err
 }
 
 // storeRouter routes by the database's routes table, through a cache
 // that serves the last answer while the database is down.
-type storeRouter struct{ c *store.Cache }
+type storeRouter struct {
+	c     *store.Cache
+	match prometheus.Observer
+}
 
 func (r storeRouter) Route(ctx context.Context, req *sip.Request) ([]proxy.Target, error) {
 	user := req.Recipient.User
+	start := time.Now()
 	rs, err := r.c.MatchRoutes(ctx, user)
+	since(r.match, start)
 	if err != nil {
 		return nil, err
 	}

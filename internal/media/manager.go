@@ -73,6 +73,7 @@ type Manager struct {
 	next    int // round-robin worker
 
 	created, deleted, timedOut, exhausted atomic.Uint64
+	quality                               quality // per-stream loss and jitter, observed in remove
 }
 
 // New validates cfg, creates the workers and starts them.
@@ -99,11 +100,12 @@ func New(cfg Config) (*Manager, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	m := &Manager{
-		cfg:   cfg,
-		log:   cfg.Logger,
-		pool:  newPortPool(cfg.Listen, cfg.PortMin, cfg.PortMax, !cfg.FirstFree),
-		calls: make(map[string][]*stream),
-		done:  make(chan struct{}),
+		cfg:     cfg,
+		log:     cfg.Logger,
+		pool:    newPortPool(cfg.Listen, cfg.PortMin, cfg.PortMax, !cfg.FirstFree),
+		calls:   make(map[string][]*stream),
+		done:    make(chan struct{}),
+		quality: newQuality(),
 	}
 	for i := 0; i < cfg.Workers; i++ {
 		w, err := newWorker(cfg.RelatchWindow, m.release, m.closeTap)
@@ -298,6 +300,7 @@ func (m *Manager) remove(s *stream, why string) {
 	}
 	m.streams--
 	m.deleted.Add(1)
+	m.quality.observe(s)
 	s.w.post(workerOp{remove: s})
 	m.log.Debug("stream ended", "call_id", s.callID, "media", s.mediaNum, "reason", why)
 }

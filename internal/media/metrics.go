@@ -22,12 +22,14 @@ var (
 	descMalformed = prometheus.NewDesc("callrec_media_packets_malformed_total", "Packets on an RTP port that are not RTP version 2, or truncated (relayed unless truncated).", nil, nil)
 	descExhausted = prometheus.NewDesc("callrec_media_port_exhaustion_total", "Offers refused because no RTP/RTCP port pair was free (E71).", nil, nil)
 	descLatches   = prometheus.NewDesc("callrec_media_latches_total", "Source addresses latched or relatched.", nil, nil)
+	descLoss      = prometheus.NewDesc("callrec_media_stream_loss_ratio", "RTP packets lost over packets expected (RFC 3550 §6.4.1), per party of each stream that sent RTP, observed when the stream ends.", nil, nil)
+	descJitter    = prometheus.NewDesc("callrec_media_stream_jitter_seconds", "RTP interarrival jitter (RFC 3550 §6.4.1) at the end of each stream, per party that sent RTP.", nil, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descStreams, descCalls, descPorts, descCreated, descEnded,
-		descPackets, descBytes, descRelayed, descDropped, descMalformed, descLatches, descExhausted} {
+		descPackets, descBytes, descRelayed, descDropped, descMalformed, descLatches, descExhausted, descLoss, descJitter} {
 		ch <- d
 	}
 }
@@ -57,4 +59,11 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	n(descMalformed, in.Malformed)
 	n(descLatches, in.Latches)
 	n(descExhausted, in.Exhausted)
+	for _, h := range []struct {
+		d *prometheus.Desc
+		h *histogram
+	}{{descLoss, c.m.quality.loss}, {descJitter, c.m.quality.jitter}} {
+		count, sum, buckets := h.h.snapshot()
+		ch <- prometheus.MustNewConstHistogram(h.d, count, sum, buckets)
+	}
 }

@@ -63,6 +63,13 @@ type Server struct {
 	// Counters count commands and replies over all sockets.
 	Counters Counters
 
+	// OnCommand, when set before the first Serve, is called after each
+	// parsed command with how long the Handler took, on the socket's
+	// goroutine; it must be cheap and safe for concurrent use (callrec
+	// media feeds a latency histogram). Retransmissions answered from the
+	// cache and malformed commands are not reported.
+	OnCommand func(op Op, d time.Duration)
+
 	mu      sync.Mutex
 	closed  bool
 	closers map[io.Closer]struct{} // listeners, packet conns and stream conns
@@ -150,7 +157,11 @@ func (s *Server) handle(ctx context.Context, line []byte, cookie bool) (body str
 		s.logger().Debug("rtpp: malformed command", "err", err)
 		return CodeOf(err).String(), cmd
 	}
+	start := time.Now()
 	body = s.Handler.ServeRTPP(ctx, cmd)
+	if s.OnCommand != nil {
+		s.OnCommand(cmd.Op, time.Since(start))
+	}
 	if ReplyError(body) != nil {
 		s.Counters.Errors.Add(1)
 	} else {

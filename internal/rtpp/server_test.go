@@ -457,3 +457,33 @@ func TestServerUDP6(t *testing.T) {
 		t.Fatalf("U6 -> %q, %v", r, err)
 	}
 }
+
+// TestServerOnCommand: each parsed command reports its letter and
+// duration once; malformed commands are not reported.
+func TestServerOnCommand(t *testing.T) {
+	h := &testHandler{}
+	var mu sync.Mutex
+	got := map[Op]int{}
+	s := &Server{Handler: h, OnCommand: func(op Op, d time.Duration) {
+		if d < 0 {
+			t.Errorf("%c took %v", op, d)
+		}
+		mu.Lock()
+		got[op]++
+		mu.Unlock()
+	}}
+	path := filepath.Join(t.TempDir(), "rtpp.sock")
+	ln, err := Spec{"unix", path}.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	startServer(t, s, func() error { return s.Serve(context.Background(), ln) })
+	for _, cmd := range []string{"Uc0 c 192.0.2.1 4000 ftag;1", "L c 192.0.2.1 4000 f;1 t;1", "U c", "D c f t"} {
+		kamailioUnix(t, path, cmd)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := map[Op]int{OpUpdate: 1, OpLookup: 1, OpDelete: 1}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("reported %v, want %v", got, want)
+	}
+}

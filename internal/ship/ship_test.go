@@ -201,6 +201,8 @@ func TestShipResume(t *testing.T) {
 	rec.meta(record.StatusComplete)
 	s1.Notify(rec.sidecar)
 	waitFor(t, "a failed write", func() bool { return s1.Errors.Load() > 0 })
+	// The 5000 bytes the target did not take are the spool.
+	waitFor(t, "the spool to hold the undelivered bytes", func() bool { return s1.Spool.Load() >= 5000 })
 	stop1()
 	<-done1
 	if _, err := os.Stat(MarkerPath(rec.sidecar)); !os.IsNotExist(err) {
@@ -212,6 +214,7 @@ func TestShipResume(t *testing.T) {
 	defer stop2()
 	go s2.Run(ctx2) // no Notify: the start scan finds it
 	waitFor(t, "delivery after restart", func() bool { _, err := os.Stat(MarkerPath(rec.sidecar)); return err == nil })
+	waitFor(t, "an empty spool", func() bool { return s2.Spool.Load() == 0 && s2.Active.Load() == 0 })
 	got, _ := os.ReadFile(filepath.Join(dst, "r.wav"))
 	if want := rec.content(); !bytes.Equal(got, want) {
 		t.Errorf("delivered %d bytes, want %d identical", len(got), len(want))

@@ -84,6 +84,10 @@ type Shipper struct {
 	// Counters, read by metrics and tests.
 	Bytes, Committed, Errors, Overflows atomic.Uint64
 	Active                              atomic.Int64
+	// Spool is the bytes of the recordings being delivered that the
+	// target has not yet taken: what a lost disk would lose. Updated
+	// after every pass (each Interval).
+	Spool atomic.Int64
 }
 
 // shipment is one recording being delivered.
@@ -97,9 +101,11 @@ type shipment struct {
 }
 
 type shipFile struct {
-	rel string // path relative to Dir, / separated
-	obj Object
-	hdr []byte // header bytes last sent
+	rel   string // path relative to Dir, / separated
+	obj   Object
+	hdr   []byte // header bytes last sent
+	local int64  // size of the local file when last copied
+	sent  int64  // bytes the target held after that copy
 }
 
 // New returns a Shipper; Run starts it.
@@ -165,6 +171,7 @@ func (s *Shipper) Run(ctx context.Context) {
 			}
 		}
 		s.Active.Store(int64(len(s.recs)))
+		s.Spool.Store(s.spool())
 		select {
 		case <-ctx.Done():
 			return
@@ -272,6 +279,18 @@ func (s *Shipper) pump(ctx context.Context, r *shipment) (done bool, err error) 
 	return true, nil
 }
 
+// spool sums what the target has not taken of the tracked recordings,
+// as of their last copy.
+func (s *Shipper) spool() int64 {
+	var n int64
+	for _, r := range s.recs {
+		for _, f := range r.files {
+			n += max(f.local-f.sent, 0)
+		}
+	}
+	return n
+}
+
 func (r *shipment) has(rel string) bool {
 	for _, f := range r.files {
 		if f.rel == rel {
@@ -295,17 +314,19 @@ func (s *Shipper) copyNew(ctx context.Context, f *shipFile, final bool) error {
 		return err
 	}
 	defer lf.Close()
+	st, err := lf.Stat()
+	if err != nil {
+		return err
+	}
+	size := st.Size()
+	f.local = size
 	if f.obj == nil {
 		if f.obj, err = s.cfg.Target.Open(ctx, f.rel); err != nil {
 			return fmt.Errorf("open %s: %w", f.rel, err)
 		}
 		f.hdr = nil // unknown what the target holds: resend
 	}
-	st, err := lf.Stat()
-	if err != nil {
-		return err
-	}
-	size := st.Size()
+	defer func() { f.sent = f.obj.Size() }()
 	buf := make([]byte, min(copyBuf, max(size-f.obj.Size(), HeaderWindow)))
 	for off := f.obj.Size(); off < size; {
 		n, err := lf.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
