@@ -72,7 +72,9 @@ flags:
 		return err
 	}
 	log := app.NewLogger(cfg.Log, os.Stderr)
-	n, err := app.StartServe(ctx, cfg, log)
+	// callrec serve outlives ctx (Ctrl-C): the phones hang up their
+	// calls through it first, then it is closed.
+	n, err := app.StartServe(context.WithoutCancel(ctx), cfg, log)
 	if err != nil {
 		return err
 	}
@@ -170,7 +172,7 @@ func demoCalls(ctx context.Context, n *app.Node, sipAddr, recordDir string, call
 		}
 		fmt.Printf("call %d: alice -> bob, %.1f s, %d RTP packets sent, %d received (Call-ID %s)\n",
 			i, c.Talked.Seconds(), c.Sent, c.Received, c.CallID)
-		r, err := waitRecording(ctx, n.Catalog, c.CallID)
+		r, err := waitRecording(context.WithoutCancel(ctx), n.Catalog, c.CallID) // also after Ctrl-C
 		if err != nil {
 			failed++
 			fmt.Printf("call %d: recording: %v\n", i, err)
