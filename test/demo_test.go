@@ -2,7 +2,10 @@ package test
 
 import (
 	"context"
+	"net/http"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +105,42 @@ func TestDemoOnce(t *testing.T) {
 		if !found || row.Status != catalog.StatusComplete || !strings.Contains(row.Caller, "alice") || !strings.Contains(row.Callee, "bob") {
 			t.Errorf("catalogue row %+v: want a complete alice -> bob call of the recordings", row)
 		}
+	}
+}
+
+// TestDemoServesUntilStopped: without --once, callrec demo places its
+// calls, says so, and keeps callrec serve running at the HTTP address it
+// printed until it is told to stop (SIGTERM, as Ctrl-C's SIGINT), then
+// exits 0. `callrec demo --help` documents the flags.
+func TestDemoServesUntilStopped(t *testing.T) {
+	bin := BuildCallrec(t)
+	help, err := exec.Command(bin, "demo", "--help").CombinedOutput()
+	if err != nil || !strings.Contains(string(help), "-once") || !strings.Contains(string(help), "-calls") {
+		t.Fatalf("callrec demo --help: %v\n%s", err, help)
+	}
+	realtime <- struct{}{}
+	defer func() { <-realtime }()
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	p := StartProcess(t, "callrec demo", t.TempDir(), bin, "demo", "--calls", "1", "--talk", "2s",
+		"--data-dir", t.TempDir(), "--http-listen", "127.0.0.1:0")
+	if err := p.WaitOutput(ctx, "done calling"); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`recordings API +http://([0-9.:]+)/api/recordings`).FindStringSubmatch(p.Output())
+	if m == nil || !strings.Contains(p.Output(), "call 1: recording") {
+		t.Fatalf("no recordings API address or recording in the output:\n%s", p.Output())
+	}
+	res, err := http.Get("http://" + m[1] + "/healthz")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /healthz at the printed address after the calls: %v %v", res, err)
+	}
+	res.Body.Close()
+	if ok, _ := p.Exited(); ok {
+		t.Fatalf("callrec demo exited without being stopped:\n%s", p.Output())
+	}
+	p.Stop(15 * time.Second)
+	if code := p.ExitCode(); code != 0 {
+		t.Fatalf("callrec demo stopped with SIGTERM: exit %d, want 0\n%s", code, p.Output())
 	}
 }
