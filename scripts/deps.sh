@@ -14,6 +14,7 @@ have kamailio || need+=(kamailio)        # its rtpproxy module drives the media 
 have baresip || need+=(baresip-core)     # SIP user agents (aufile, ctrl_tcp) calling through callrec serve
 have sox || need+=(sox)                  # audio checks of recordings
 have ffmpeg || need+=(ffmpeg)            # decodes recordings (Ogg/Opus, MP3, GSM WAV) in interop checks
+have chromium || need+=(chromium)        # headless browser of the web UI test (test/webui_test.go, chromedp)
 # C libraries of the recorder's codecs (cgo): Opus, G.729, GSM 06.10, MP3.
 # PostgreSQL server for the database tests (internal/store); started below.
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)

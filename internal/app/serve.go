@@ -27,6 +27,7 @@ import (
 	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/ship"
 	"github.com/callrec/callrec/internal/store"
+	"github.com/callrec/callrec/internal/webui"
 )
 
 // Node is `callrec serve`: the SIP proxy with its database, the media
@@ -210,6 +211,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	api.Mount(mux, n.Proxy, log.With("component", "api"))
+	webui.Mount(mux)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
