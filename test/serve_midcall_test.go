@@ -55,6 +55,7 @@ func midCallRecording(t *testing.T, tcp bool) {
 	c.Serve.Routes = []config.Route{{Destination: dest}}
 	c.Serve.Recording.Default = "on_demand"
 	c.Serve.Anchor = "on_record"
+	c.Serve.APITokens = []config.APIToken{{Name: "test", Token: "midcall-admin-token", Role: "admin"}}
 	c.Media.PortMin = FreeUDPRange(t, "127.0.0.1", 32)
 	c.Media.PortMax = c.Media.PortMin + 31
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -73,7 +74,7 @@ func midCallRecording(t *testing.T, tcp bool) {
 	server := "http://" + n.HTTP
 	cli := func(args ...string) []byte {
 		t.Helper()
-		out, err := exec.CommandContext(ctx, bin, append(args, "--server", server)...).Output()
+		out, err := exec.CommandContext(ctx, bin, append(args, "--server", server, "--token", "midcall-admin-token")...).Output()
 		if err != nil {
 			t.Fatalf("callrec %s: %v\n%s", strings.Join(args, " "), err, out)
 		}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -42,7 +43,8 @@ func runCalls(ctx context.Context, args []string) error {
        callrec calls record CALL-ID [--stop] [--profile NAME] [--label KEY=VALUE ...]
 
 Talks to a running callrec serve over its HTTP API (GET /api/calls,
-POST and DELETE /api/calls/CALL-ID/record). "ls" lists the calls in
+POST and DELETE /api/calls/CALL-ID/record) with an admin token of
+serve.api_tokens (--token or $CALLREC_TOKEN). "ls" lists the calls in
 progress: whether their media is anchored on the node and whether they
 are recording. "record" starts recording a call now; a call that was
 not anchored (serve.anchor: on_record) is first moved through the media
@@ -54,6 +56,7 @@ anchored until the call ends.`
 	}
 	cfgPath := a.fs.String("config", "", "callrec serve's YAML config (its http_listen gives the default --server)")
 	server := a.fs.String("server", "", "callrec serve's HTTP address (default http://"+config.Default().Serve.HTTPListen+", or the config's http_listen)")
+	token := a.fs.String("token", os.Getenv("CALLREC_TOKEN"), "API token (serve.api_tokens; default $CALLREC_TOKEN)")
 	stop := a.fs.Bool("stop", false, "stop recording instead of starting")
 	profile := a.fs.String("profile", "", "recording profile (default: the policy rule's)")
 	labels := labelFlags{}
@@ -78,7 +81,7 @@ anchored until the call ends.`
 		a.fs.Usage()
 		return fmt.Errorf("calls: missing ls or record")
 	}
-	cl := &http.Client{Timeout: 30 * time.Second}
+	cl := &http.Client{Timeout: 30 * time.Second, Transport: bearer{*token}}
 	switch {
 	case words[0] == "ls" && len(words) == 1:
 		var list api.CallList
@@ -147,11 +150,22 @@ func do(ctx context.Context, cl *http.Client, method, u string, in, out any) err
 		return err
 	}
 	if res.StatusCode >= 300 {
-		var e api.Error
-		if json.Unmarshal(b, &e) == nil && e.Error != "" {
-			return fmt.Errorf("calls: %s %s: %s (%s)", method, u, e.Error, res.Status)
+		var e api.ErrorBody
+		if json.Unmarshal(b, &e) == nil && e.Error.Message != "" {
+			return fmt.Errorf("calls: %s %s: %s (%s)", method, u, e.Error.Message, res.Status)
 		}
 		return fmt.Errorf("calls: %s %s: %s", method, u, res.Status)
 	}
 	return json.Unmarshal(b, out)
+}
+
+// bearer sends its token, when set, as Authorization: Bearer.
+type bearer struct{ token string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if b.token != "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }

@@ -25,9 +25,11 @@ static routes), the media node every call's RTP is anchored on, the
 recorder and the database (SQLite in --data-dir unless --database names
 PostgreSQL), with no configuration needed. Phones register to and call
 through --sip-listen (and --sip-tls-listen for SIP over TLS); recordings
-land in DATA-DIR/recordings. The HTTP listener also serves the calls API:
-GET /api/calls, POST and DELETE /api/calls/CALL-ID/record (see callrec
-calls --help). Once a user exists (callrec users add), REGISTER and
+land in DATA-DIR/recordings. The HTTP listener also serves the JSON API
+(recordings search, metadata, audio with Range, delete; live calls and
+record/stop/pause/resume; routes; users), described at /api/openapi.json.
+It needs a token of serve.api_tokens (Authorization: Bearer) or a login
+(POST /api/login), except with --api-insecure-dev. Once a user exists (callrec users add), REGISTER and
 calls must authenticate with digest (--auth), except from trunks'
 addresses (callrec trunks add).
 Flags override the config file; the config file overrides defaults.
@@ -67,6 +69,7 @@ flags:
 	auth := fs.String("auth", def.Serve.Auth, "digest authentication: auto (on once a user exists), on or off")
 	realm := fs.String("realm", "", "digest realm, the users' domain (default: the request's domain)")
 	pprof := fs.Bool("pprof", def.Serve.Pprof, "serve Go's profiler at /debug/pprof/ on --http-listen (trusted hosts only)")
+	insecureAPI := fs.Bool("api-insecure-dev", def.Serve.APIInsecureDev, "serve the HTTP API, recordings included, to anonymous clients as admin (development only)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return nil
@@ -117,6 +120,8 @@ flags:
 			cfg.Serve.Realm = *realm
 		case "pprof":
 			cfg.Serve.Pprof = *pprof
+		case "api-insecure-dev":
+			cfg.Serve.APIInsecureDev = *insecureAPI
 		}
 	})
 	if len(nodes) > 0 {

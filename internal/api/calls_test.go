@@ -18,7 +18,7 @@ import (
 // TestCallsAPI runs the API over HTTP against a real proxy (no calls in
 // progress): the list is empty JSON, recording an unknown Call-ID
 // (percent-encoded, with a slash) is 404, a bad body 400, and a proxy
-// whose Anchor cannot record answers 501.
+// whose Anchor cannot record answers 501. Every error is an ErrorBody.
 func TestCallsAPI(t *testing.T) {
 	min := nettest.FreeUDPRange(t, "127.0.0.1", 4)
 	m, err := media.New(media.Config{Listen: netip.MustParseAddr("127.0.0.1"), PortMin: min, PortMax: min + 3, Workers: 1})
@@ -38,7 +38,9 @@ func TestCallsAPI(t *testing.T) {
 		}
 		t.Cleanup(func() { s.Close() })
 		mux := http.NewServeMux()
-		Mount(mux, s, nil)
+		if _, err := Mount(mux, Config{Calls: s, Auth: AuthConfig{Secret: make([]byte, 32), Tokens: []Token{{Name: "ops", Token: adminToken, Role: RoleAdmin}}}}); err != nil {
+			t.Fatal(err)
+		}
 		hs := httptest.NewServer(mux)
 		t.Cleanup(hs.Close)
 		return hs
@@ -47,6 +49,7 @@ func TestCallsAPI(t *testing.T) {
 	do := func(hs *httptest.Server, method, path, body string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, hs.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+adminToken)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -61,7 +64,7 @@ func TestCallsAPI(t *testing.T) {
 				break
 			}
 		}
-		if ct := res.Header.Get("Content-Type"); ct != "application/json" && res.StatusCode != 405 {
+		if ct := res.Header.Get("Content-Type"); ct != "application/json" {
 			t.Errorf("%s %s: Content-Type %q", method, path, ct)
 		}
 		return res.StatusCode, b.String()
@@ -79,7 +82,9 @@ func TestCallsAPI(t *testing.T) {
 		{"POST", "/api/calls/abc%2Fdef@host/record", "", 404, `no such call: \"abc/def@host\"`},
 		{"DELETE", "/api/calls/abc/record", "", 404, "no such call"},
 		{"POST", "/api/calls/abc/record", "{not json", 400, "body"},
-		{"GET", "/api/calls/abc/record", "", 405, ""},
+		{"GET", "/api/calls/abc/record", "", 405, `"code": "method_not_allowed"`},
+		{"POST", "/api/calls/abc/record/pause", "", 501, `"code": "not_implemented"`},
+		{"GET", "/api/nothing", "", 404, `"code": "not_found"`},
 	} {
 		code, body := do(hs, c.method, c.path, c.body)
 		if code != c.code || !strings.Contains(body, c.msg) {

@@ -1,15 +1,36 @@
 // Package api is callrec serve's HTTP API, mounted on the listener that
-// also serves /metrics, /healthz and /readyz. It is small and JSON:
+// also serves /metrics, /healthz and /readyz. It is JSON, described by
+// the OpenAPI 3 document openapi.json (served at /api/openapi.json and
+// kept true by TestOpenAPIRoutes and TestOpenAPIResponses):
 //
-//	GET    /api/calls                 calls in progress, with their anchored and recording state
-//	POST   /api/calls/{call-id}/record start recording (optional body {"profile": "...", "labels": {...}})
-//	DELETE /api/calls/{call-id}/record stop recording (the media stays anchored)
+//	GET    /api/recordings              search the catalogue (its filters as query parameters, keyset cursor)
+//	GET    /api/recordings/{id}         one recording: legs' quality, labels, events
+//	GET    /api/recordings/{id}/audio   the audio, with Range (http.ServeContent)
+//	DELETE /api/recordings/{id}         delete its audio (catalog.Remover), never under legal hold
+//	GET    /api/calls                   calls in progress with live per-stream quality
+//	POST   /api/calls/{call-id}/record  start recording (optional body {"profile": "...", "labels": {...}})
+//	DELETE /api/calls/{call-id}/record  stop recording (the media stays anchored)
+//	POST   /api/calls/{call-id}/record/pause and /resume
+//	GET, POST /api/routes, DELETE /api/routes/{id}
+//	GET, POST /api/users, DELETE /api/users/{domain}/{user}
+//	POST   /api/login, /api/logout; GET /api/session
 //
-// The Call-ID is one path segment, percent-encoded as needed (url.PathEscape).
-// Errors are {"error": "..."} with 404 (no such call), 409 (not answered
-// yet, or being anchored), 403 (the recording policy excludes the call),
-// 502 (mid-call anchoring failed: the call goes on unrecorded), 501 (no
-// recorder), 400 (bad body) or 500.
+// Call-IDs and recording keys are one path segment, percent-encoded as
+// needed (url.PathEscape). Every error is ErrorBody,
+// {"error": {"code": "not_found", "message": "..."}}, including unknown
+// paths below /api/ and wrong methods.
+//
+// # Authentication
+//
+// A request carries an API token (Authorization: Bearer) or the session
+// cookie POST /api/login sets (HttpOnly, SameSite=Strict: the browser
+// never sends it cross-site, which is the UI's CSRF defence), an HMAC of
+// name, role and expiry under a server secret. Tokens are compared by
+// SHA-256 in constant time, so the config may hold only the hash.
+// Logout clears the cookie; a copied cookie stays valid until it expires
+// (12 h): sessions are stateless so that any process with the secret
+// accepts them. Credentials that are present but wrong are refused even
+// with AuthConfig.Insecure.
 //
 // Handlers run on net/http's goroutines; they start no goroutines of
 // their own. Starting a recording of an unanchored call waits for the

@@ -98,6 +98,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		m.Control = []string{"unix:" + filepath.Join(s.DataDir, "media.sock")}
 	}
 	m.Metrics = "" // served below, with the proxy's
+	apiCfg := api.Config{Store: n.Store, HoldLabel: c.Retention.HoldLabel, Logger: log.With("component", "api")}
 	if local {
 		// The catalogue indexes the in-process node's recordings as
 		// the recorder writes their sidecars; a shipper delivers them
@@ -142,6 +143,8 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		if n.Media, err = StartMedia(ctx, m, log, WithSidecarHook(hook)); err != nil {
 			return fail(err)
 		}
+		apiCfg.Catalog, apiCfg.Audio, apiCfg.Remove = n.Catalog, apiAudio(m.RecordDir, target), catalog.FileRemover(m.RecordDir, target)
+		apiCfg.Media = apiMedia{m: n.Media.Manager, rec: n.Media.Recorder}
 	}
 	var anchor proxy.Anchor
 	if len(s.MediaNodes) == 0 {
@@ -210,7 +213,13 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	api.Mount(mux, n.Proxy, log.With("component", "api"))
+	apiCfg.Calls = n.Proxy
+	if apiCfg.Auth, err = apiAuth(s); err != nil {
+		return fail(err)
+	}
+	if _, err := api.Mount(mux, apiCfg); err != nil {
+		return fail(err)
+	}
 	webui.Mount(mux)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {

@@ -203,6 +203,29 @@ type Serve struct {
 	// bench/sip-compare.sh and `go tool pprof`). Zero value: off; turn it
 	// on only where HTTPListen is not reachable by untrusted hosts.
 	Pprof bool `yaml:"pprof"`
+	// APITokens may call the HTTP API (Authorization: Bearer TOKEN) with
+	// their role. Zero value: none (users of the users table can still
+	// log in as viewers, and APIAdminUsers as admins).
+	APITokens []APIToken `yaml:"api_tokens"`
+	// APIAdminUsers names users of the users table ("user" or
+	// "user@domain") who log in to the API (POST /api/login) as admins;
+	// other users log in as viewers. Zero value: none.
+	APIAdminUsers []string `yaml:"api_admin_users"`
+	// APIInsecureDev serves the API, recordings included, to anonymous
+	// clients as admin: for development on a trusted machine only.
+	// Zero value: off.
+	APIInsecureDev bool `yaml:"api_insecure_dev"`
+}
+
+// APIToken is a token of the HTTP API: the secret itself (Token) or its
+// hex SHA-256 (TokenHash: `printf %s TOKEN | sha256sum`), and a role,
+// viewer (search, listen, list calls) or admin (also control calls,
+// delete recordings, manage routes and users).
+type APIToken struct {
+	Name      string `yaml:"name"`
+	Token     string `yaml:"token"`
+	TokenHash string `yaml:"token_hash"`
+	Role      string `yaml:"role"`
 }
 
 // MediaNode is one media node of `callrec serve`.
@@ -556,6 +579,14 @@ func (s *Serve) Validate() error {
 	}
 	if s.Anchor != "always" && s.Anchor != "on_record" {
 		errs = append(errs, fmt.Errorf("config: serve.anchor %q: want always or on_record", s.Anchor))
+	}
+	for i, t := range s.APITokens {
+		if t.Name == "" || (t.Token == "") == (t.TokenHash == "") || (t.Role != "viewer" && t.Role != "admin") {
+			errs = append(errs, fmt.Errorf("config: serve.api_tokens[%d]: want a name, one of token and token_hash, and role viewer or admin", i))
+		}
+		if t.Token != "" && len(t.Token) < 16 {
+			errs = append(errs, fmt.Errorf("config: serve.api_tokens[%d] (%s): token shorter than 16 characters", i, t.Name))
+		}
 	}
 	if s.DataDir == "" {
 		errs = append(errs, errors.New("config: serve.data_dir is empty"))

@@ -54,6 +54,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"path"
@@ -243,4 +244,30 @@ func putBuf(b []byte) {
 	if cap(b) == PartSize {
 		bufPool.Put(&b)
 	}
+}
+
+// ErrNotStored means a location names no object of this target.
+var ErrNotStored = errors.New("ship: no such object")
+
+// OpenLocation opens the committed object at location (as Location
+// returned it: s3://bucket/key) for reading: an io.ReadSeekCloser that
+// fetches ranges as it is read (playback, download). ErrNotStored when
+// the bucket holds no such object, or the location is another bucket's.
+func (t *S3Target) OpenLocation(ctx context.Context, location string) (io.ReadSeekCloser, error) {
+	k, ok := strings.CutPrefix(location, "s3://"+t.cfg.Bucket+"/")
+	if !ok || k == "" {
+		return nil, fmt.Errorf("%w: %s is not in bucket %s", ErrNotStored, location, t.cfg.Bucket)
+	}
+	o, err := t.c.Client.GetObject(ctx, t.cfg.Bucket, k, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("ship: s3 get %s: %w", k, err)
+	}
+	if _, err := o.Stat(); err != nil {
+		o.Close()
+		if isNotFound(err) {
+			return nil, fmt.Errorf("%w: %s", ErrNotStored, location)
+		}
+		return nil, fmt.Errorf("ship: s3 get %s: %w", k, err)
+	}
+	return o, nil
 }
