@@ -86,6 +86,11 @@ func TestDemoOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	for _, user := range []string{"alice", "bob"} { // the phones unregistered as they closed
+		if bs, err := st.Lookup(ctx, user); err != nil || len(bs) != 0 {
+			t.Errorf("registrations of %s after the demo: %+v %v, want none", user, bs, err)
+		}
+	}
 	cat, err := catalog.Open(ctx, st)
 	if err != nil {
 		t.Fatal(err)

@@ -159,6 +159,15 @@ func demoCalls(ctx context.Context, n *app.Node, sipAddr, recordDir string, call
 		if err != nil {
 			return 0, err
 		}
+		// Closed phones leave no binding behind for later calls (a
+		// data dir used again) to fork to.
+		defer func() {
+			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := p.Unregister(uctx); err != nil {
+				log.Warn("demo: unregister", "err", err)
+			}
+		}()
 	}
 	every := talk * 6 / 10
 	fmt.Printf("alice (%s) and bob (%s) registered; alice calls bob %d times, %s each, one every %s\n",

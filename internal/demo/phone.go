@@ -157,19 +157,25 @@ func (p *Phone) from() *sip.FromHeader {
 
 // Register binds the phone's Contact to its AOR at the proxy (RFC 3261
 // §10) for an hour.
-func (p *Phone) Register(ctx context.Context) error {
+func (p *Phone) Register(ctx context.Context) error { return p.register(ctx, 3600) }
+
+// Unregister removes the binding Register made (Expires: 0), so that the
+// proxy does not fork calls to the phone once it is closed.
+func (p *Phone) Unregister(ctx context.Context) error { return p.register(ctx, 0) }
+
+func (p *Phone) register(ctx context.Context, expires uint32) error {
 	req := sip.NewRequest(sip.REGISTER, p.proxy)
 	req.AppendHeader(&sip.ToHeader{Address: p.aor(p.cfg.User)})
 	req.AppendHeader(p.from())
 	req.AppendHeader(&p.contact)
-	exp := sip.ExpiresHeader(3600)
+	exp := sip.ExpiresHeader(expires)
 	req.AppendHeader(&exp)
 	res, err := p.client.Do(ctx, req)
 	if err != nil {
-		return fmt.Errorf("demo: %s REGISTER: %w", p.cfg.User, err)
+		return fmt.Errorf("demo: %s REGISTER (expires %d): %w", p.cfg.User, expires, err)
 	}
 	if !res.IsSuccess() {
-		return fmt.Errorf("demo: %s REGISTER: %d %s", p.cfg.User, res.StatusCode, res.Reason)
+		return fmt.Errorf("demo: %s REGISTER (expires %d): %d %s", p.cfg.User, expires, res.StatusCode, res.Reason)
 	}
 	return nil
 }
