@@ -17,6 +17,10 @@ type RTPCapture struct {
 	SSRC        uint32
 	Frame       int    // payload bytes per packet (160 for 20 ms of G.711)
 	Audio       []byte // encoded audio, cut into Frame-sized payloads
+	// Replace, when set, may replace packet i (ok true) by one of
+	// payload type pt with RTP timestamp ts, the marker bit and payload:
+	// RFC 4733 events in a stream of audio.
+	Replace func(i int) (pt uint8, ts uint32, payload []byte, marker, ok bool)
 }
 
 // WriteRTPPcap writes c as a classic pcap file (Ethernet link type) under
@@ -40,6 +44,12 @@ func WriteRTPPcap(t testing.TB, name string, c RTPCapture) string {
 	src, dst := c.Src.Addr().As4(), c.Dst.Addr().As4()
 	for i := 0; (i+1)*c.Frame <= len(c.Audio); i++ {
 		payload := c.Audio[i*c.Frame : (i+1)*c.Frame]
+		pt, ts, mark := c.PayloadType, uint32(i*c.Frame), i == 0
+		if c.Replace != nil {
+			if rpt, rts, rp, rm, ok := c.Replace(i); ok {
+				pt, ts, payload, mark = rpt, rts, rp, rm
+			}
+		}
 		udpLen := 8 + 12 + len(payload)
 		ipLen := 20 + udpLen
 		frameLen := 14 + ipLen
@@ -66,14 +76,15 @@ func WriteRTPPcap(t testing.TB, name string, c RTPCapture) string {
 		out = binary.BigEndian.AppendUint16(out, c.Dst.Port())
 		out = binary.BigEndian.AppendUint16(out, uint16(udpLen))
 		out = binary.BigEndian.AppendUint16(out, 0)
-		// RTP fixed header (RFC 3550 section 5.1): V=2, marker on the first.
+		// RTP fixed header (RFC 3550 section 5.1): V=2, marker on the
+		// first (or as Replace says).
 		m := byte(0)
-		if i == 0 {
+		if mark {
 			m = 0x80
 		}
-		out = append(out, 0x80, m|c.PayloadType&0x7f)
+		out = append(out, 0x80, m|pt&0x7f)
 		out = binary.BigEndian.AppendUint16(out, uint16(i))
-		out = binary.BigEndian.AppendUint32(out, uint32(i*c.Frame))
+		out = binary.BigEndian.AppendUint32(out, ts)
 		out = binary.BigEndian.AppendUint32(out, c.SSRC)
 		out = append(out, payload...)
 	}

@@ -178,6 +178,7 @@ type serveUAC struct {
 	scenario string
 	keys     map[string]string
 	extra    []string
+	files    map[string][]byte // more files in its working directory
 }
 
 // serveCallAs is serveCall with the caller u.
@@ -225,10 +226,14 @@ func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas strin
 	for _, a := range u.extra {
 		extra = append(extra, strings.ReplaceAll(a, "[target]", c.Serve.SIPListen))
 	}
+	files := map[string][]byte{"tone.ulaw": MulawTone(8000, 440, 8000)}
+	for k, v := range u.files {
+		files[k] = v
+	}
 	uac := StartSipp(t, SippConfig{
 		Label: "sipp uac", Scenario: Testdata(t, "sipp", u.scenario), IP: "127.0.0.2",
 		Remote: c.Serve.SIPListen, CallID: callID + "-%u", Keys: keys, Extra: extra,
-		Files: map[string][]byte{"tone.ulaw": MulawTone(8000, 440, 8000)},
+		Files: files,
 	})
 	callID += "-1"
 	// Let audio flow both ways for a while, then hang up.

@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,17 +36,36 @@ func chromium(t *testing.T) string {
 }
 
 // TestWebUIPlaysRecording records a real sipp call through callrec serve
-// in-process, then drives the embedded web UI in headless Chromium: it
-// searches the recordings, opens the call's recording, checks that the
-// waveform holds the tone in both channels (caller on top, callee below)
-// and that the <audio> element plays it, uses the keyboard shortcuts,
-// and opens the live calls page. Screenshots go to t.ArtifactDir()
+// in-process (a tone with a DTMF key press), then drives the embedded web
+// UI in headless Chromium: it logs in, searches the recordings, opens the
+// call's recording, checks that the waveform holds the tone in both
+// channels (caller on top, callee below) with the key press marked, that
+// the <audio> element plays it, uses the keyboard shortcuts, and opens the
+// live calls, routes and users pages. Screenshots go to t.ArtifactDir()
 // (kept with go test -artifacts).
 func TestWebUIPlaysRecording(t *testing.T) {
 	RequireBinary(t, "sipp", "sip-tester")
 	bin := chromium(t)
+	// The caller sends 4 s of a 440 Hz tone with the key 5 pressed at
+	// 0.6 s for 200 ms (RFC 4733: 7 updates and 3 end packets with the
+	// event's start timestamp); the call is released after ~1.5 s.
+	pcap, err := os.ReadFile(WriteRTPPcap(t, "call.pcap", RTPCapture{
+		Src: netip.MustParseAddrPort("127.0.0.2:40000"), Dst: netip.MustParseAddrPort("127.0.0.1:40000"), SSRC: 0x5eed,
+		Audio: MulawTone(4*8000, 440, 8000),
+		Replace: func(i int) (uint8, uint32, []byte, bool, bool) {
+			if i < 30 || i > 39 {
+				return 0, 0, nil, false, false
+			}
+			k := i - 30
+			return 101, 30 * 160, dtmf(5, k >= 7, uint16(160*min(k+1, 8))), k == 0, true
+		},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var n *app.Node
-	serveCall(t, func(c *config.Config, uas string) { c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}} },
+	serveCallAs(t, serveUAC{scenario: "uac_rtp_dtmf.xml", files: map[string][]byte{"call.pcap": pcap}},
+		func(c *config.Config, uas string) { c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}} },
 		func(_ *testing.T, node *app.Node, _ string) { n = node })
 	base := "http://" + n.HTTP
 	resp, err := http.Get(base + "/api/recordings?limit=1")
@@ -140,20 +160,28 @@ func TestWebUIPlaysRecording(t *testing.T) {
 	}
 	// Both halves of the canvas (caller, callee) carry the tone: count
 	// pixels in the waveform colours, row by row.
-	var ink struct{ Top, Bottom int }
+	var ink struct{ Top, Bottom, Marker int }
 	run("canvas", chromedp.Evaluate(`(() => {
 		const c = document.querySelector('canvas.wave'), g = c.getContext('2d');
 		const d = g.getImageData(0, 0, c.width, c.height).data, half = c.height / 2;
-		let top = 0, bottom = 0;
+		let top = 0, bottom = 0, marker = 0;
 		for (let i = 0; i < d.length; i += 4) {
 			const r = d[i], gr = d[i+1], b = d[i+2], y = Math.floor(i / 4 / c.width);
 			if (r === 0x1f && gr === 0x5f && b === 0xa8 && y < half) top++;
 			if (r === 0x1d && gr === 0x7a && b === 0x3a && y >= half) bottom++;
+			if (r === 0xb3 && gr === 0x59 && b === 0x00) marker++;
 		}
-		return {Top: top, Bottom: bottom};
+		return {Top: top, Bottom: bottom, Marker: marker};
 	})()`, &ink))
 	if ink.Top < 2000 || ink.Bottom < 2000 {
 		t.Errorf("waveform pixels: caller %d, callee %d: want the tone drawn in both", ink.Top, ink.Bottom)
+	}
+	// The key press is an event of the recording (the caller's, and the
+	// callee's echo of it), drawn as a DTMF marker and listed.
+	var events string
+	run("events", chromedp.Text(`ol.events`, &events, chromedp.ByQuery))
+	if !strings.Contains(events, "dtmf 5 (caller)") || ink.Marker < 50 {
+		t.Errorf("events %q, %d marker pixels: want the caller's DTMF 5 listed and drawn", events, ink.Marker)
 	}
 	var labels string
 	run("labels", chromedp.Text(`.legend`, &labels, chromedp.ByQuery))
@@ -195,6 +223,11 @@ func TestWebUIPlaysRecording(t *testing.T) {
 	run("home", chromedp.KeyEvent(kb.Home))
 	if cur, _ := pos(); cur > 0.01 {
 		t.Errorf("Home left the position at %.2f s", cur)
+	}
+	// An event of the list seeks to it.
+	run("seek to event", chromedp.Click(`ol.events button`, chromedp.ByQuery))
+	if cur, _ := pos(); cur < 0.5 || cur > 0.7 {
+		t.Errorf("the DTMF event at ~0.6 s seeked to %.2f s", cur)
 	}
 
 	// Live calls and the other pages render (the call has ended).
