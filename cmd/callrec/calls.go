@@ -1,21 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/callrec/callrec/internal/api"
-	"github.com/callrec/callrec/internal/config"
+	"github.com/callrec/callrec/internal/apiclient"
 )
 
 func init() {
@@ -37,26 +30,17 @@ func (l labelFlags) Set(v string) error {
 }
 
 func runCalls(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("calls", flag.ContinueOnError)
-	a := &adminFlags{fs: fs, asJSON: fs.Bool("json", false, "print JSON instead of a table")}
-	usage := `usage: callrec calls ls
+	a := newAPIFlags("calls", `usage: callrec calls ls
        callrec calls record CALL-ID [--stop] [--profile NAME] [--label KEY=VALUE ...]
 
 Talks to a running callrec serve over its HTTP API (GET /api/calls,
-POST and DELETE /api/calls/CALL-ID/record) with an admin token of
-serve.api_tokens (--token or $CALLREC_TOKEN). "ls" lists the calls in
+POST and DELETE /api/calls/CALL-ID/record); "record" needs an admin
+token of serve.api_tokens. "ls" lists the calls in
 progress: whether their media is anchored on the node and whether they
-are recording. "record" starts recording a call now; a call that was
-not anchored (serve.anchor: on_record) is first moved through the media
-node with re-INVITEs. --stop stops the recording; the media stays
-anchored until the call ends.`
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s\n\nflags:\n", usage)
-		fs.PrintDefaults()
-	}
-	cfgPath := a.fs.String("config", "", "callrec serve's YAML config (its http_listen gives the default --server)")
-	server := a.fs.String("server", "", "callrec serve's HTTP address (default http://"+config.Default().Serve.HTTPListen+", or the config's http_listen)")
-	token := a.fs.String("token", os.Getenv("CALLREC_TOKEN"), "API token (serve.api_tokens; default $CALLREC_TOKEN)")
+are recording. "record" starts recording a call now (as "callrec record
+start"); a call that was not anchored (serve.anchor: on_record) is first
+moved through the media node with re-INVITEs. --stop stops the
+recording; the media stays anchored until the call ends.`)
 	stop := a.fs.Bool("stop", false, "stop recording instead of starting")
 	profile := a.fs.String("profile", "", "recording profile (default: the policy rule's)")
 	labels := labelFlags{}
@@ -68,104 +52,50 @@ anchored until the call ends.`
 		}
 		return err
 	}
-	base := *server
-	if base == "" {
-		c, err := config.Load(*cfgPath)
-		if err != nil {
-			return err
-		}
-		base = "http://" + c.Serve.HTTPListen
+	cl, err := a.client()
+	if err != nil {
+		return err
 	}
-	base = strings.TrimSuffix(base, "/")
-	if len(words) == 0 {
-		a.fs.Usage()
-		return fmt.Errorf("calls: missing ls or record")
-	}
-	cl := &http.Client{Timeout: 30 * time.Second, Transport: bearer{*token}}
 	switch {
-	case words[0] == "ls" && len(words) == 1:
-		var list api.CallList
-		if err := do(ctx, cl, http.MethodGet, base+"/api/calls", nil, &list); err != nil {
-			return err
-		}
-		return a.print(list, func(w *tabwriter.Writer) {
-			fmt.Fprintln(w, "CALL-ID\tCALLER\tCALLEE\tSTATE\tANCHORED\tRECORDING\tSTARTED")
-			for _, c := range list.Calls {
-				state := "answered"
-				if c.Answered.IsZero() {
-					state = "ringing"
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\t%v\t%s\n", c.CallID, c.Caller, c.Callee, state, c.Anchored, c.Recording,
-					c.Started.UTC().Format(time.RFC3339))
-			}
-		})
-	case words[0] == "record" && len(words) == 2:
-		u := base + "/api/calls/" + url.PathEscape(words[1]) + "/record"
-		var res api.CallResult
+	case len(words) == 1 && words[0] == "ls":
+		return callsLs(ctx, a, cl)
+	case len(words) == 2 && words[0] == "record":
+		op := "start"
 		if *stop {
-			err = do(ctx, cl, http.MethodDelete, u, nil, &res)
-		} else {
-			var body any
-			if *profile != "" || len(labels) > 0 {
-				body = api.RecordRequest{Profile: *profile, Labels: labels}
-			}
-			err = do(ctx, cl, http.MethodPost, u, body, &res)
+			op = "stop"
 		}
-		if err != nil {
-			return err
-		}
-		return a.print(res, func(w *tabwriter.Writer) {
-			fmt.Fprintf(w, "%s\tanchored=%v\trecording=%v\n", res.Call.CallID, res.Call.Anchored, res.Call.Recording)
-		})
+		return recordOp(ctx, a, cl, op, words[1], &apiclient.RecordRequest{Profile: *profile, Labels: labels})
 	}
 	a.fs.Usage()
-	return fmt.Errorf("calls: bad arguments %q", words)
+	return fmt.Errorf("calls: want ls or record CALL-ID, got %q", words)
 }
 
-// do sends a JSON request and decodes a JSON answer into out; an error
-// status becomes an error with the server's message.
-func do(ctx context.Context, cl *http.Client, method, u string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
+func callsLs(ctx context.Context, a *apiFlags, cl *apiclient.Client) error {
+	list, raw, err := cl.Calls(ctx)
+	if err != nil {
+		return err
+	}
+	return a.output(raw, func(w *tabwriter.Writer) {
+		fmt.Fprintln(w, "CALL-ID\tCALLER\tCALLEE\tSTATE\tANCHORED\tRECORDING\tSTARTED\tLOSS\tJITTER")
+		for _, c := range list.Calls {
+			state := "answered"
+			if c.Answered.IsZero() {
+				state = "ringing"
+			}
+			var loss, jitter []string
+			for _, s := range c.Streams {
+				loss = append(loss, fmt.Sprintf("%.1f%%", 100*s.Loss))
+				jitter = append(jitter, fmt.Sprintf("%.1fms", s.JitterMs))
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\t%v\t%s\t%s\t%s\n", c.CallID, c.Caller, c.Callee, state, c.Anchored, c.Recording,
+				c.Started.UTC().Format(time.RFC3339), dash(strings.Join(loss, "/")), dash(strings.Join(jitter, "/")))
 		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
-	if err != nil {
-		return err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := cl.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
-	if err != nil {
-		return err
-	}
-	if res.StatusCode >= 300 {
-		var e api.ErrorBody
-		if json.Unmarshal(b, &e) == nil && e.Error.Message != "" {
-			return fmt.Errorf("calls: %s %s: %s (%s)", method, u, e.Error.Message, res.Status)
-		}
-		return fmt.Errorf("calls: %s %s: %s", method, u, res.Status)
-	}
-	return json.Unmarshal(b, out)
+	})
 }
 
-// bearer sends its token, when set, as Authorization: Bearer.
-type bearer struct{ token string }
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	if b.token != "" {
-		r = r.Clone(r.Context())
-		r.Header.Set("Authorization", "Bearer "+b.token)
+func dash(s string) string {
+	if s == "" {
+		return "-"
 	}
-	return http.DefaultTransport.RoundTrip(r)
+	return s
 }
