@@ -2,14 +2,19 @@ package test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/callrec/callrec/internal/catalog"
+	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/media"
 )
 
@@ -51,20 +56,27 @@ func (c apiCLI) json(v any, args ...string) {
 	}
 }
 
-// TestCLIControlsLiveCall drives `callrec calls ls` and `callrec record`
-// against a real callrec serve relaying and recording a real sipp call:
-// the call is listed (table and --json), its recording is stopped while
-// the call goes on and the RTP keeps flowing through the node, and an
-// unknown call is a clear error.
+// TestCLIControlsLiveCall drives `callrec calls`, `callrec record` and
+// `callrec recordings` against a real callrec serve relaying and
+// recording a real sipp call: the call is listed (table and --json), its
+// recording paused, resumed and stopped while the RTP keeps flowing
+// through the node; after the call the recording is found by ls, shown,
+// downloaded (whole and resumed with Range) with the catalogue's SHA-256,
+// and deleted by an admin but not a viewer. Tokens come from
+// $CALLREC_TOKEN and --token; no token is refused.
 func TestCLIControlsLiveCall(t *testing.T) {
 	RequireBinary(t, "sipp", "sip-tester")
 	bin := BuildCallrec(t)
 	realtime <- struct{}{}
 	defer func() { <-realtime }()
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	r := startServe(t, nil)
-	cli := apiCLI{t: t, ctx: ctx, bin: bin, server: "http://" + r.n.HTTP}
+	const admin, viewer = "cli-admin-token-0123456789", "cli-viewer-token-0123456789"
+	r := startServe(t, func(c *config.Config) {
+		c.Serve.APITokens = []config.APIToken{{Name: "admin", Token: admin, Role: "admin"}, {Name: "viewer", Token: viewer, Role: "viewer"}}
+	})
+	cli := apiCLI{t: t, ctx: ctx, bin: bin, server: "http://" + r.n.HTTP, env: []string{"CALLREC_TOKEN=" + admin}}
+	anon := apiCLI{t: t, ctx: ctx, bin: bin, server: cli.server, env: []string{"CALLREC_TOKEN="}}
 	id := fmt.Sprintf("callrec-cli-%d", os.Getpid())
 	uas := StartSipp(t, SippConfig{Label: "sipp uas", Scenario: Testdata(t, "sipp", "uas_rtp.xml"), IP: "127.0.0.3",
 		Files: map[string][]byte{"callee.ulaw": MulawTone(8000, calleeHz, 8000)}})
@@ -81,6 +93,9 @@ func TestCLIControlsLiveCall(t *testing.T) {
 	if out := cli.run(true, "calls", "ls"); !strings.Contains(out, callID) || !strings.Contains(out, "CALL-ID") {
 		t.Errorf("calls ls:\n%s", out)
 	}
+	if out := anon.run(false, "calls", "ls"); !strings.Contains(out, "401") {
+		t.Errorf("calls ls without a token: %s", out)
+	}
 	var list struct {
 		Calls []struct {
 			CallID    string `json:"call_id"`
@@ -93,7 +108,8 @@ func TestCLIControlsLiveCall(t *testing.T) {
 		t.Fatalf("calls ls --json: %+v, want %s anchored and recording", list, callID)
 	}
 
-	// record stop: one request; the call stays anchored and relayed.
+	// record pause, resume, stop: one request each; the call stays
+	// anchored and relayed throughout.
 	var res struct {
 		Call struct {
 			CallID    string `json:"call_id"`
@@ -101,21 +117,26 @@ func TestCLIControlsLiveCall(t *testing.T) {
 			Recording bool   `json:"recording"`
 		} `json:"call"`
 	}
-	cli.json(&res, "record", "stop", callID)
-	if res.Call.CallID != callID || !res.Call.Anchored || res.Call.Recording {
-		t.Errorf("record stop --json: %+v, want anchored and not recording", res)
+	for _, op := range []string{"pause", "resume", "stop"} {
+		cli.json(&res, "record", op, callID)
+		if res.Call.CallID != callID || !res.Call.Anchored || res.Call.Recording != (op != "stop") {
+			t.Errorf("record %s --json: %+v", op, res)
+		}
+		st = r.waitRelayed(t, ctx, callID, st, 25, uac, uas)
 	}
-	r.waitRelayed(t, ctx, callID, st, 25, uac, uas)
 	cli.json(&list, "calls", "ls")
 	if len(list.Calls) != 1 || list.Calls[0].Recording {
 		t.Errorf("calls ls after record stop: %+v", list)
 	}
-	// Bad input: an unknown call, an unknown action.
+	// Bad input: an unknown call, an unknown action, a viewer's control.
 	if out := cli.run(false, "record", "stop", "no-such-call"); !strings.Contains(out, "404") {
 		t.Errorf("record stop of an unknown call: %s", out)
 	}
 	if out := cli.run(false, "record", "rewind", callID); !strings.Contains(out, "unknown action") {
 		t.Errorf("record rewind: %s", out)
+	}
+	if out := cli.run(false, "record", "start", callID, "--token", viewer); !strings.Contains(out, "403") {
+		t.Errorf("record start with a viewer token: %s", out)
 	}
 
 	release(t, uac, callID, 9)
@@ -126,21 +147,90 @@ func TestCLIControlsLiveCall(t *testing.T) {
 		t.Fatalf("sipp uas: %v", err)
 	}
 	r.gone(t, callID)
-	// The recording stopped mid-call is complete in the catalogue.
-	for {
-		recs := r.recordings(callID)
-		if len(recs) == 1 && recs[0].Status != "recording" {
-			if recs[0].Status != "complete" {
-				t.Errorf("recording %s (%s)", recs[0].Status, recs[0].Reason)
-			}
-			break
+
+	// The recording, stopped mid-call, is complete in the catalogue.
+	var row *catalog.Recording
+	for row == nil || row.Status != catalog.StatusComplete {
+		if p, err := r.n.Catalog.Search(ctx, catalog.Query{CallID: callID}); err == nil && len(p.Recordings) == 1 {
+			row = p.Recordings[0]
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("recordings of %s: %+v", callID, recs)
-		case <-time.After(50 * time.Millisecond): // sidecars have no notification; poll
+			t.Fatalf("catalogue: no complete row for %s (last %+v)", callID, row)
+		case <-time.After(50 * time.Millisecond): // the catalogue has no notification; poll
 		}
 	}
+	rid := fmt.Sprint(row.ID)
+
+	// recordings ls finds it (table and --json, a viewer may search).
+	if out := cli.run(true, "recordings", "ls", "--token", viewer); !strings.Contains(out, row.Caller) || !strings.Contains(out, "complete") {
+		t.Errorf("recordings ls:\n%s", out)
+	}
+	var page struct {
+		Items []struct {
+			ID       int64  `json:"id"`
+			CallID   string `json:"call_id"`
+			Checksum string `json:"checksum"`
+		} `json:"items"`
+	}
+	cli.json(&page, "recordings", "ls", "--call-id", callID, "--status", "complete")
+	if len(page.Items) != 1 || page.Items[0].ID != row.ID || page.Items[0].Checksum != row.Checksum {
+		t.Errorf("recordings ls --json: %+v, want row %d", page, row.ID)
+	}
+	// show: its metadata.
+	out := cli.run(true, "recordings", "show", rid)
+	for _, want := range []string{callID, row.Checksum, "complete", "leg caller"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("recordings show lacks %q:\n%s", want, out)
+		}
+	}
+	var shown struct {
+		ID     int64  `json:"id"`
+		Size   int64  `json:"size"`
+		Status string `json:"status"`
+	}
+	cli.json(&shown, "recordings", "show", rid)
+	if shown.ID != row.ID || shown.Size != row.Size || shown.Status != "complete" {
+		t.Errorf("recordings show --json: %+v, want %+v", shown, row)
+	}
+	// get: the audio, whose SHA-256 is the catalogue's; then half of it
+	// resumed with a Range request.
+	file := filepath.Join(t.TempDir(), "rec.wav")
+	cli.run(true, "recordings", "get", rid, "-o", file, "--token", viewer)
+	if sum := fileSum(t, file); sum != row.Checksum {
+		t.Fatalf("recordings get: %s, catalogue %s", sum, row.Checksum)
+	}
+	if err := os.Truncate(file, row.Size/2); err != nil {
+		t.Fatal(err)
+	}
+	if out := cli.run(true, "recordings", "get", rid, "-o", file, "--continue"); !strings.Contains(out, row.Checksum) {
+		t.Errorf("recordings get --continue: %s", out)
+	}
+	if sum := fileSum(t, file); sum != row.Checksum {
+		t.Errorf("recordings get --continue: %s, catalogue %s", sum, row.Checksum)
+	}
+	// rm: refused to a viewer, done for an admin; the row says deleted.
+	if out := cli.run(false, "recordings", "rm", rid, "--token", viewer); !strings.Contains(out, "403") {
+		t.Errorf("recordings rm as viewer: %s", out)
+	}
+	cli.run(true, "recordings", "rm", rid)
+	cli.json(&shown, "recordings", "show", rid)
+	if shown.Status != "deleted" {
+		t.Errorf("after rm: status %s", shown.Status)
+	}
+	if out := cli.run(false, "recordings", "get", rid, "-o", file); !strings.Contains(out, "410") && !strings.Contains(out, "404") {
+		t.Errorf("get after rm: %s", out)
+	}
+}
+
+func fileSum(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // TestCLIHelp: every API command answers --help with its usage, exit 0,
