@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"context"
 	"net"
 	"net/netip"
 	"strings"
@@ -91,5 +92,43 @@ func TestPlay(t *testing.T) {
 	}
 	if p := netip.MustParseAddrPort(a.conn.LocalAddr().String()); p.Port() == 0 || !strings.HasPrefix(p.Addr().String(), "127.") {
 		t.Errorf("stream bound to %s", p)
+	}
+}
+
+// TestDirectCall: alice calls bob with bob's own address as her proxy
+// (no proxy between them): INVITE, 180, 200 with SDP, ACK, a second of
+// RTP each way, BYE from alice, and bob's answered call ends with it.
+func TestDirectCall(t *testing.T) {
+	bob, err := NewPhone(Config{User: "bob", Proxy: "127.0.0.1:9", Speech: AgentSpeech()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bob.Close()
+	alice, err := NewPhone(Config{User: "alice", Proxy: bob.Addr(), Speech: CallerSpeech()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alice.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	c, err := alice.Call(ctx, "bob", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", c)
+	// A second of 20 ms packets is 50; allow a loaded machine.
+	if c.CallID == "" || c.Talked < time.Second || c.Sent < 40 || c.Received < 30 {
+		t.Errorf("call %+v: want a second of RTP each way", c)
+	}
+	if n := bob.Answered(); n != 1 {
+		t.Errorf("bob answered %d calls, want 1", n)
+	}
+	// bob's side of the call ends with the BYE, not at Close or MaxCall.
+	for bob.talking.Load() != 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("bob's answered call outlived alice's BYE")
+		case <-time.After(5 * time.Millisecond): // nothing to wait on; poll
+		}
 	}
 }

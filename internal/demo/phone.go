@@ -59,6 +59,7 @@ type Phone struct {
 	calls    sync.WaitGroup // answered calls
 	served   chan struct{}  // closed when the SIP server stops
 	answered atomic.Int64
+	talking  atomic.Int64 // answered calls not yet ended
 }
 
 // NewPhone binds the phone's SIP socket and starts answering.
@@ -276,6 +277,8 @@ func (p *Phone) answer(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	p.answered.Add(1)
+	p.talking.Add(1)
+	defer p.talking.Add(-1)
 	s.play(target, p.cfg.Speech)
 	sleep(p.ctx, p.cfg.MaxCall, sess.Context().Done())
 	if sess.LoadState() != sip.DialogStateEnded {
