@@ -209,6 +209,13 @@ func TestCLIControlsLiveCall(t *testing.T) {
 	if sum := fileSum(t, file); sum != row.Checksum {
 		t.Errorf("recordings get --continue: %s, catalogue %s", sum, row.Checksum)
 	}
+	// The API's catalogue queries are timed in /metrics.
+	sc := ScrapeMetrics(t, "http://"+r.n.HTTP+"/metrics")
+	for _, q := range []string{"catalog_search", "catalog_get"} {
+		if sum, n := sc.HistogramSum("callrec_database_query_duration_seconds", "query", q); n < 1 || sum <= 0 {
+			t.Errorf("/metrics: %s latency count %d sum %v s after the CLI's requests", q, n, sum)
+		}
+	}
 	// rm: refused to a viewer, done for an admin; the row says deleted.
 	if out := cli.run(false, "recordings", "rm", rid, "--token", viewer); !strings.Contains(out, "403") {
 		t.Errorf("recordings rm as viewer: %s", out)

@@ -24,13 +24,15 @@ type serveMetrics struct {
 	// the proxy's offer/answer/delete/record commands to its media node,
 	// in-process or remote, as the proxy waits for them.
 	anchor *prometheus.HistogramVec
+	// byQuery are db's series of queries, read-only after newServeMetrics.
+	byQuery map[string]prometheus.Observer
 }
 
 func newServeMetrics() *serveMetrics {
 	m := &serveMetrics{
 		db: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "callrec_database_query_duration_seconds",
-			Help:    "Database queries by kind: location_lookup, location_bind, location_unbind, route_match (through the routes cache), catalog_put_batch (the indexer's writes).",
+			Help:    "Database queries by kind: location_lookup, location_bind, location_unbind, route_match (through the routes cache), catalog_search and catalog_get (the API), catalog_put_batch (the indexer's writes), catalog_set_status.",
 			Buckets: latencyBuckets,
 		}, []string{"query"}),
 		anchor: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -39,8 +41,9 @@ func newServeMetrics() *serveMetrics {
 			Buckets: latencyBuckets,
 		}, []string{"command"}),
 	}
+	m.byQuery = make(map[string]prometheus.Observer, len(queries))
 	for _, q := range queries {
-		m.db.WithLabelValues(q)
+		m.byQuery[q] = m.db.WithLabelValues(q)
 	}
 	for _, c := range []string{"offer", "answer", "delete", "record", "stop_record"} {
 		m.anchor.WithLabelValues(c)
@@ -50,7 +53,18 @@ func newServeMetrics() *serveMetrics {
 
 // queries are the database query kinds callrec serve measures; each
 // series is exported from the start, so dashboards see zeros, not gaps.
-var queries = []string{"location_lookup", "location_bind", "location_unbind", "route_match", "catalog_put_batch"}
+var queries = []string{"location_lookup", "location_bind", "location_unbind", "route_match",
+	"catalog_search", "catalog_get", "catalog_put_batch", "catalog_set_status"}
+
+// observeDB is catalog.Catalog.Observe: the query kinds are resolved
+// once, in newServeMetrics.
+func (m *serveMetrics) observeDB(query string, d time.Duration) {
+	if o := m.byQuery[query]; o != nil {
+		o.Observe(d.Seconds())
+		return
+	}
+	m.db.WithLabelValues(query).Observe(d.Seconds())
+}
 
 func (m *serveMetrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.db, m.anchor}

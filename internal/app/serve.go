@@ -106,14 +106,13 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		if n.Catalog, err = catalog.Open(ctx, n.Store); err != nil {
 			return fail(err)
 		}
+		n.Catalog.Observe = sm.observeDB
 		target, err := storageTarget(ctx, c.Storage, n.Store)
 		if err != nil {
 			return fail(err)
 		}
 		host, _ := os.Hostname()
 		n.Indexer = catalog.NewIndexer(n.Catalog, m.RecordDir, cmp.Or(host, "local"), log.With("component", "catalog"))
-		putBatch := sm.db.WithLabelValues("catalog_put_batch")
-		n.Indexer.OnPut = func(d time.Duration) { putBatch.Observe(d.Seconds()) }
 		hook := n.Indexer.Notify
 		var bgCtx context.Context
 		bgCtx, n.stopIndexer = context.WithCancel(context.Background())

@@ -115,6 +115,21 @@ type Catalog struct {
 	st  *store.Store
 	db  *sql.DB
 	now func() time.Time
+
+	// Observe, when set right after Open (before the Catalog is shared),
+	// is called with the kind and duration of each query: catalog_search,
+	// catalog_get, catalog_put_batch, catalog_set_status; failed ones
+	// included. It must be cheap and safe for concurrent use (callrec
+	// serve feeds a latency histogram).
+	Observe func(query string, d time.Duration)
+}
+
+// observe reports a query that started at start to Observe; use it as
+// defer c.observe("catalog_get", time.Now()).
+func (c *Catalog) observe(query string, start time.Time) {
+	if c.Observe != nil {
+		c.Observe(query, time.Since(start))
+	}
 }
 
 // Open applies the catalogue's migrations to st's database.
@@ -201,6 +216,7 @@ func (c *Catalog) Put(ctx context.Context, r *Recording) error {
 // PutBatch puts every recording of rs in one transaction (bulk loads,
 // rescans): all or none are written.
 func (c *Catalog) PutBatch(ctx context.Context, rs []*Recording) error {
+	defer c.observe("catalog_put_batch", time.Now())
 	for _, r := range rs {
 		if r.Key == "" || r.CallID == "" || r.Started.IsZero() {
 			return fmt.Errorf("%w: recording needs a key, a Call-ID and a start time", ErrInvalid)
@@ -286,6 +302,7 @@ func (c *Catalog) lastUpdate(ctx context.Context, node string) (time.Time, error
 
 // SetStatus changes the status (and reason) of recording id.
 func (c *Catalog) SetStatus(ctx context.Context, id int64, s Status, reason string) error {
+	defer c.observe("catalog_set_status", time.Now())
 	if !validStatus(s) {
 		return fmt.Errorf("%w: status %q", ErrInvalid, s)
 	}
@@ -324,6 +341,7 @@ func scanRecording(row interface{ Scan(...any) error }) (*Recording, error) {
 
 // Get returns recording id with its labels and events.
 func (c *Catalog) Get(ctx context.Context, id int64) (*Recording, error) {
+	defer c.observe("catalog_get", time.Now())
 	r, err := scanRecording(c.db.QueryRowContext(ctx, c.st.Rebind(`SELECT `+columns+` FROM recordings WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: %d", ErrNotFound, id)
@@ -577,6 +595,7 @@ func addEvent(add func(string, ...any), ev string) {
 
 // Search returns one page of recordings matching q.
 func (c *Catalog) Search(ctx context.Context, q Query) (*Page, error) {
+	defer c.observe("catalog_search", time.Now())
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50

@@ -39,11 +39,6 @@ type Indexer struct {
 
 	// Counters, read by metrics and tests.
 	Indexed, Errors, Overflows atomic.Uint64
-
-	// OnPut, when set before Run, is called with the duration of each
-	// batch write to the catalogue (failed ones included), on the
-	// indexer's goroutine (callrec serve feeds a latency histogram).
-	OnPut func(time.Duration)
 }
 
 // NewIndexer returns an indexer of the recordings below dir, made on
@@ -180,23 +175,13 @@ func (ix *Indexer) flush(ctx context.Context, pending map[string]bool) error {
 		rs = append(rs, r)
 	}
 	if len(rs) > 0 {
-		if err := ix.putBatch(ctx, rs); err != nil {
+		if err := ix.c.PutBatch(ctx, rs); err != nil {
 			return err
 		}
 	}
 	ix.Indexed.Add(uint64(len(rs)))
 	clear(pending)
 	return nil
-}
-
-// putBatch writes rs and tells OnPut how long it took.
-func (ix *Indexer) putBatch(ctx context.Context, rs []*Recording) error {
-	start := time.Now()
-	err := ix.c.PutBatch(ctx, rs)
-	if ix.OnPut != nil {
-		ix.OnPut(time.Since(start))
-	}
-	return err
 }
 
 // scanMargin is how far before the catalogue's last write Scan looks:
@@ -220,7 +205,7 @@ func (ix *Indexer) Scan(ctx context.Context) (int, error) {
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := ix.putBatch(ctx, batch); err != nil {
+		if err := ix.c.PutBatch(ctx, batch); err != nil {
 			return err
 		}
 		n += len(batch)
