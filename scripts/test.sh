@@ -12,6 +12,9 @@ if [ -n "$unformatted" ]; then
   echo "gofmt needed on:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
-go test -count=1 -timeout 20m ./...
+# -artifacts keeps what tests save with t.ArtifactDir (the web UI test's
+# screenshots) under test-artifacts/, for CI to collect.
+mkdir -p test-artifacts
+go test -count=1 -timeout 20m -artifacts -outputdir "$PWD/test-artifacts" ./...
 # The concurrent packages once more under the race detector.
 go test -count=1 -race -timeout 10m ./internal/media/ ./internal/rtpp/ ./internal/app/
