@@ -64,6 +64,20 @@ func TestMetricsEndpoint(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
+	// The node timed the controller's commands, and observed each
+	// party's loss and jitter when the stream ended.
+	s := ScrapeMetrics(t, "http://"+addr+"/metrics")
+	for _, cmd := range []string{"U", "L", "D"} {
+		if sum, n := s.HistogramSum("callrec_media_control_command_duration_seconds", "command", cmd); n < 1 || sum <= 0 || sum/float64(n) > 1 {
+			t.Errorf("/metrics: command %s latency count %d sum %v s", cmd, n, sum)
+		}
+	}
+	if sum, n := s.HistogramSum("callrec_media_stream_loss_ratio"); n != 2 || sum < 0 || sum > 1 {
+		t.Errorf("/metrics: loss histogram count %d sum %v, want 2 ratios", n, sum)
+	}
+	if sum, n := s.HistogramSum("callrec_media_stream_jitter_seconds"); n != 2 || sum < 0 || sum > 2 {
+		t.Errorf("/metrics: jitter histogram count %d sum %v s, want 2 under a second", n, sum)
+	}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
