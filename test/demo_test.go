@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -91,6 +92,9 @@ func TestDemoOnce(t *testing.T) {
 			t.Errorf("registrations of %s after the demo: %+v %v, want none", user, bs, err)
 		}
 	}
+	if us, err := st.ListUsers(ctx, ""); err != nil || len(us) != 0 { // the web UI login is removed at exit
+		t.Errorf("users after the demo: %+v %v, want none", us, err)
+	}
 	cat, err := catalog.Open(ctx, st)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +120,9 @@ func TestDemoOnce(t *testing.T) {
 // TestDemoServesUntilStopped: without --once, callrec demo places its
 // calls, says so, and keeps callrec serve running at the HTTP address it
 // printed until it is told to stop (SIGTERM, as Ctrl-C's SIGINT), then
-// exits 0. `callrec demo --help` documents the flags.
+// exits 0. The recordings API answers the printed token and a login
+// with the printed password, and nobody else. `callrec demo --help`
+// documents the flags.
 func TestDemoServesUntilStopped(t *testing.T) {
 	bin := BuildCallrec(t)
 	help, err := exec.Command(bin, "demo", "--help").CombinedOutput()
@@ -136,11 +142,55 @@ func TestDemoServesUntilStopped(t *testing.T) {
 	if m == nil || !strings.Contains(p.Output(), "call 1: recording") {
 		t.Fatalf("no recordings API address or recording in the output:\n%s", p.Output())
 	}
-	res, err := http.Get("http://" + m[1] + "/healthz")
+	base := "http://" + m[1]
+	res, err := http.Get(base + "/healthz")
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /healthz at the printed address after the calls: %v %v", res, err)
 	}
 	res.Body.Close()
+	// The recordings are served with the printed token or after a login
+	// with the printed password, and to nobody else.
+	token := regexp.MustCompile(`API token +([0-9a-f]+)`).FindStringSubmatch(p.Output())
+	pass := regexp.MustCompile(`log in as callrec-demo, password ([0-9a-f]+)`).FindStringSubmatch(p.Output())
+	if token == nil || pass == nil {
+		t.Fatalf("no API token or web UI password in the output:\n%s", p.Output())
+	}
+	get := func(header, value string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+"/api/recordings", nil)
+		if header != "" {
+			req.Header.Set(header, value)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, _ := get("", ""); code != http.StatusUnauthorized {
+		t.Errorf("GET /api/recordings without credentials: %d, want 401", code)
+	}
+	if code, body := get("Authorization", "Bearer "+token[1]); code != http.StatusOK || !strings.Contains(body, "sip:alice@") {
+		t.Errorf("GET /api/recordings with the printed token: %d %s", code, body)
+	}
+	res, err = http.Post(base+"/api/login", "application/json",
+		strings.NewReader(`{"user":"callrec-demo","password":"`+pass[1]+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var cookie string
+	for _, c := range res.Cookies() {
+		cookie = c.Name + "=" + c.Value
+	}
+	if res.StatusCode != http.StatusOK || cookie == "" {
+		t.Fatalf("POST /api/login with the printed password: %d, cookie %q", res.StatusCode, cookie)
+	}
+	if code, body := get("Cookie", cookie); code != http.StatusOK || !strings.Contains(body, "sip:alice@") {
+		t.Errorf("GET /api/recordings logged in: %d %s", code, body)
+	}
 	if ok, _ := p.Exited(); ok {
 		t.Fatalf("callrec demo exited without being stopped:\n%s", p.Output())
 	}

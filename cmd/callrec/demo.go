@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +18,7 @@ import (
 	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/demo"
+	"github.com/callrec/callrec/internal/store"
 )
 
 func init() {
@@ -36,8 +39,10 @@ times, one every 6 s (consecutive calls overlap) for --talk each. Both
 talk: alice plays a caller's speech, bob an agent's, as G.711 RTP, so
 each recording has the caller on the left channel and the agent on the
 right. It prints where to look (the web UI and the recordings API on
-the HTTP listener, the recordings directory) and each call and its
-recording as they finish, then keeps serving until Ctrl-C; with --once
+the HTTP listener, the recordings directory) with a login and an admin
+API token made for this run (the login user, callrec-demo, is removed
+from the users table at exit), and each call and its recording as they
+finish, then keeps serving until Ctrl-C; with --once
 it exits when the last recording is in the catalogue (status 1 when a
 call or recording failed).
 
@@ -83,10 +88,18 @@ flags:
 		defer cancel()
 		n.Close(sctx)
 	}()
+	pass, removeUser, err := addDemoUser(ctx, n.Store)
+	if err != nil {
+		return err
+	}
+	defer removeUser()
+	token := cfg.Serve.APITokens[0].Token
 	fmt.Printf("callrec demo: callrec serve is running (SIP udp/tcp %s, data in %s)\n\n", cfg.Serve.SIPListen, cfg.Serve.DataDir)
-	fmt.Printf("  web UI          http://%s/\n", n.HTTP)
+	fmt.Printf("  web UI          http://%s/   (log in as %s, password %s)\n", n.HTTP, demoUser, pass)
 	fmt.Printf("  recordings API  http://%s/api/recordings\n", n.HTTP)
 	fmt.Printf("  live calls API  http://%s/api/calls\n", n.HTTP)
+	fmt.Printf("  API token       %s   (curl -H 'Authorization: Bearer %s' http://%s/api/recordings,\n", token, token, n.HTTP)
+	fmt.Printf("                  or CALLREC_SERVER=http://%s CALLREC_TOKEN=%s callrec recordings ls)\n", n.HTTP, token)
 	fmt.Printf("  metrics         http://%s/metrics\n", n.HTTP)
 	fmt.Printf("  files           %s\n\n", cfg.Media.RecordDir)
 
@@ -135,7 +148,37 @@ func demoConfig(dataDir, httpListen, logLevel string) (config.Config, error) {
 	cfg.Serve.Auth = "off" // the phones have no passwords; loopback only
 	cfg.Serve.Record, cfg.Serve.Recording.Default = "all", "all"
 	cfg.Log.Level = logLevel
+	// The API and web UI serve recordings to no anonymous client: an
+	// admin token for curl and the CLI, and a login user (added once
+	// serve runs) for the browser, both new on every run.
+	cfg.Serve.APITokens = []config.APIToken{{Name: "demo", Token: randomSecret(), Role: "admin"}}
+	cfg.Serve.APIAdminUsers = []string{demoUser}
 	return cfg, cfg.Validate()
+}
+
+// demoUser is the web UI login of callrec demo, added to the users
+// table for the run and removed at its end.
+const demoUser = "callrec-demo"
+
+// randomSecret is 24 random characters for a password or token.
+func randomSecret() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// addDemoUser adds demoUser with a new password to the users table (the
+// SIP proxy does not challenge: demo runs with serve.auth off) and
+// returns the password and a function that removes the user again.
+func addDemoUser(ctx context.Context, st *store.Store) (string, func(), error) {
+	const domain = "127.0.0.1"
+	st.RemoveUser(ctx, demoUser, domain) // left by a demo that was killed
+	pass := randomSecret()
+	if err := st.AddUser(ctx, store.User{Username: demoUser, Domain: domain, HA1: store.HA1(demoUser, domain, pass),
+		HA1SHA256: store.HA1SHA256(demoUser, domain, pass), Enabled: true, DisplayName: "callrec demo"}); err != nil {
+		return "", nil, fmt.Errorf("demo: add the web UI user: %w", err)
+	}
+	return pass, func() { st.RemoveUser(context.WithoutCancel(ctx), demoUser, domain) }, nil
 }
 
 // demoCalls registers alice and bob at sipAddr and has alice call bob
@@ -170,7 +213,7 @@ func demoCalls(ctx context.Context, n *app.Node, sipAddr, recordDir string, call
 		}()
 	}
 	every := talk * 6 / 10
-	fmt.Printf("alice (%s) and bob (%s) registered; alice calls bob %d times, %s each, one every %s\n",
+	fmt.Printf("alice (%s) and bob (%s) registered; alice calls bob: %d calls of %s, one every %s\n",
 		alice.Addr(), bob.Addr(), calls, talk, every)
 	failed := 0
 	demo.Run(ctx, alice, "bob", demo.Plan{Calls: calls, Talk: talk, Every: every}, func(i int, c demo.Call, err error) {
