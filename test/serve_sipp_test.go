@@ -179,6 +179,9 @@ type serveUAC struct {
 	keys     map[string]string
 	extra    []string
 	files    map[string][]byte // more files in its working directory
+	// during, if set, runs while the call is up (media relayed both
+	// ways), before the test hangs it up.
+	during func(n *app.Node, callID string)
 }
 
 // serveCallAs is serveCall with the caller u.
@@ -247,6 +250,9 @@ func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas strin
 			t.Fatalf("media not relayed both ways: %+v %v", st, err)
 		case <-time.After(50 * time.Millisecond): // counters have no notification; poll
 		}
+	}
+	if u.during != nil {
+		u.during(n, callID)
 	}
 	sendInfo(t, uac, uas, callID)
 	if err := uac.Proc.Wait(ctx); err != nil {

@@ -27,9 +27,10 @@ type Media interface {
 	// relays it.
 	CallMedia(c proxy.Call) (node string, st media.StreamStats, ok bool)
 	// Pause and Resume pause and resume the call's recording
-	// (record.ErrNoRecording when none runs).
+	// (record.ErrNoRecording when none runs); Paused says whether it is.
 	Pause(callID string) error
 	Resume(callID string) error
+	Paused(callID string) bool
 }
 
 // Stream is the live quality of what one party of a call sends.
@@ -48,7 +49,9 @@ type Stream struct {
 type LiveCall struct {
 	proxy.Call
 	// Duration is seconds since the INVITE.
-	Duration  float64  `json:"duration"`
+	Duration float64 `json:"duration"`
+	// Paused: the recording is paused (Recording stays true).
+	Paused    bool     `json:"paused"`
 	MediaNode string   `json:"media_node,omitempty"`
 	Streams   []Stream `json:"streams"`
 }
@@ -74,6 +77,7 @@ func (s *Server) live(c proxy.Call, now time.Time) LiveCall {
 	if s.cfg.Media == nil {
 		return l
 	}
+	l.Paused = c.Recording && s.cfg.Media.Paused(c.CallID)
 	node, st, ok := s.cfg.Media.CallMedia(c)
 	if !ok {
 		return l

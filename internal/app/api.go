@@ -106,3 +106,5 @@ func (a apiMedia) Resume(callID string) error {
 	}
 	return a.rec.Resume(callID)
 }
+
+func (a apiMedia) Paused(callID string) bool { return a.rec != nil && a.rec.Paused(callID) }

@@ -265,6 +265,13 @@ func (r *Recorder) setPaused(callID string, p bool) error {
 	return nil
 }
 
+// Paused reports whether the call's recording is paused (false when
+// none runs).
+func (r *Recorder) Paused(callID string) bool {
+	rec := r.lookup(callID)
+	return rec != nil && rec.paused.Load()
+}
+
 func (r *Recorder) lookup(callID string) *Recording {
 	r.mu.Lock()
 	defer r.mu.Unlock()
