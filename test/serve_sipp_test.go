@@ -390,6 +390,7 @@ func checkCallMetrics(t *testing.T, s Scrape) {
 	equal(0, "callrec_recordings_active")
 	atLeast(8000, "callrec_recording_bytes_written_total")
 	atLeast(1, "callrec_proxy_calls_answered_total")
+	atLeast(1, "callrec_proxy_invites_total")
 	equal(0, "callrec_proxy_calls")
 	equal(0, "callrec_media_streams")
 	equal(0, "callrec_media_port_pairs", "state", "used")

@@ -30,7 +30,7 @@ func TestServeMetricsLint(t *testing.T) {
 		have[mf.GetName()] = true
 	}
 	for _, name := range []string{
-		"callrec_proxy_calls_answered_total", "callrec_proxy_calls", "callrec_media_streams",
+		"callrec_proxy_calls_answered_total", "callrec_proxy_invites_total", "callrec_proxy_calls", "callrec_media_streams",
 		"callrec_media_port_pairs", "callrec_media_packets_relayed_total", "callrec_media_packets_dropped_total",
 		"callrec_media_stream_loss_ratio", "callrec_media_stream_jitter_seconds",
 		"callrec_recordings_active", "callrec_recordings_total", "callrec_recording_bytes_written_total",

@@ -121,6 +121,9 @@ func (s *Server) handleRequest(req *sip.Request, tx sip.ServerTransaction) {
 		out.RemoveHeader("Route")
 	}
 	inDialog := tag(req.To().Params) != ""
+	if !inDialog && req.Method == sip.INVITE {
+		s.invites.Add(1)
+	}
 	ctx := context.Background()
 	var targets []Target
 	switch {

@@ -11,6 +11,7 @@ func NewCollector(s *Server) *Collector { return &Collector{s} }
 var (
 	descRequests  = prometheus.NewDesc("callrec_proxy_requests_total", "SIP requests received, ACK included.", nil, nil)
 	descCalls     = prometheus.NewDesc("callrec_proxy_calls_answered_total", "Initial INVITEs answered 2xx.", nil, nil)
+	descInvites   = prometheus.NewDesc("callrec_proxy_invites_total", "Initial INVITEs received (call attempts; a challenged INVITE and its retry with credentials are two).", nil, nil)
 	descAnchorErr = prometheus.NewDesc("callrec_proxy_anchor_failures_total", "Offers or answers the media node failed on (forwarded unanchored, or refused when fail-closed).", nil, nil)
 	descDialogs   = prometheus.NewDesc("callrec_proxy_calls", "Calls with media state in the proxy.", nil, nil)
 	descOversized = prometheus.NewDesc("callrec_proxy_oversized_total", "UDP datagrams dropped for exceeding the maximum message size.", nil, nil)
@@ -24,7 +25,7 @@ var (
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRequests, descCalls, descAnchorErr, descDialogs, descOversized, descLimited,
+	for _, d := range []*prometheus.Desc{descRequests, descCalls, descInvites, descAnchorErr, descDialogs, descOversized, descLimited,
 		descAuthChal, descAuthFail, descTrunkReqs, descMidOK, descMidFail} {
 		ch <- d
 	}
@@ -35,6 +36,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	st := c.s.Stats()
 	ch <- prometheus.MustNewConstMetric(descRequests, prometheus.CounterValue, float64(st.Requests))
 	ch <- prometheus.MustNewConstMetric(descCalls, prometheus.CounterValue, float64(st.Calls))
+	ch <- prometheus.MustNewConstMetric(descInvites, prometheus.CounterValue, float64(st.Invites))
 	ch <- prometheus.MustNewConstMetric(descAnchorErr, prometheus.CounterValue, float64(st.AnchorFailures))
 	ch <- prometheus.MustNewConstMetric(descDialogs, prometheus.GaugeValue, float64(st.Dialogs))
 	ch <- prometheus.MustNewConstMetric(descOversized, prometheus.CounterValue, float64(st.Oversized))

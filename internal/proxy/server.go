@@ -106,6 +106,7 @@ type Stats struct {
 	Requests        uint64 // requests received (including ACK)
 	AnchorFailures  uint64 // offers/answers forwarded unanchored (fail-open) or refused (fail-closed)
 	Calls           uint64 // initial INVITEs answered 2xx
+	Invites         uint64 // initial INVITEs received (a challenged INVITE and its retry with credentials are two)
 	Dialogs         int    // calls with media state now
 	Oversized       uint64 // UDP datagrams dropped for exceeding Limits.MaxMessageSize
 	RateLimited     uint64 // requests dropped (UDP) or answered 503 (TCP) over the per-source rate
@@ -138,6 +139,7 @@ type Server struct {
 	algorithms []string
 
 	requests, anchorFailures, answered          atomic.Uint64
+	invites                                     atomic.Uint64 // initial INVITEs received
 	authChallenges, authFailures, trunkRequests atomic.Uint64
 	midAnchored, midFailures                    atomic.Uint64
 
@@ -273,7 +275,7 @@ func (s *Server) Addr(network string) string {
 func (s *Server) Stats() Stats {
 	return Stats{
 		Requests: s.requests.Load(), AnchorFailures: s.anchorFailures.Load(),
-		Calls: s.answered.Load(), Dialogs: s.calls.len(),
+		Calls: s.answered.Load(), Invites: s.invites.Load(), Dialogs: s.calls.len(),
 		Oversized: s.guard.oversized.Load(), RateLimited: s.guard.rateLimited.Load(), Invalid: s.guard.invalid.Load(),
 		AuthChallenges: s.authChallenges.Load(), AuthFailures: s.authFailures.Load(), TrunkRequests: s.trunkRequests.Load(),
 		MidCallAnchored: s.midAnchored.Load(), MidCallFailures: s.midFailures.Load(),
