@@ -188,14 +188,21 @@ func (s *Server) guard(need Role, h http.HandlerFunc) http.Handler {
 		p, err := s.auth.identify(r)
 		switch {
 		case err != nil:
+			reason := "bad_cookie"
+			if r.Header.Get("Authorization") != "" {
+				reason = "bad_token"
+			}
+			s.m.authFail.WithLabelValues(reason).Inc()
 			w.Header().Set("WWW-Authenticate", `Bearer realm="callrec", error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, CodeUnauthorized, "api: "+err.Error())
 			return
 		case p == nil:
+			s.m.authFail.WithLabelValues("missing").Inc()
 			w.Header().Set("WWW-Authenticate", `Bearer realm="callrec"`)
 			writeError(w, http.StatusUnauthorized, CodeUnauthorized, "api: log in or send Authorization: Bearer TOKEN")
 			return
 		case p.role < need:
+			s.m.authFail.WithLabelValues("forbidden").Inc()
 			writeError(w, http.StatusForbidden, CodeForbidden, fmt.Sprintf("api: %s %q may not do this (needs %s)", p.Role, p.Name, need))
 			return
 		}
@@ -275,6 +282,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p == nil {
+		s.m.authFail.WithLabelValues("login").Inc()
 		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "api: wrong user, password or token")
 		return
 	}

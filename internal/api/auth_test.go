@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/callrec/callrec/internal/store"
 )
 
@@ -59,6 +61,19 @@ func TestAuthMatrix(t *testing.T) {
 	// no authentication: they reveal nothing).
 	res, b := f.do("GET", "/api/secret", "", "")
 	wantError(t, "unknown path", res, b, 404, CodeNotFound)
+	// Each refusal is counted, and each answer by route and code.
+	n := len(f.api.Routes()) - len(public)
+	for reason, want := range map[string]float64{"missing": float64(n), "bad_token": float64(n), "forbidden": 11} {
+		if got := testutil.ToFloat64(f.api.m.authFail.WithLabelValues(reason)); got != want {
+			t.Errorf("auth failures %s: %v, want %v", reason, got, want)
+		}
+	}
+	if got := testutil.ToFloat64(f.api.m.requests.WithLabelValues("GET /api/recordings", "401")); got != 2 {
+		t.Errorf("GET /api/recordings 401s counted: %v, want 2", got)
+	}
+	if got := testutil.ToFloat64(f.api.m.requests.WithLabelValues("other", "404")); got != 1 {
+		t.Errorf("unknown paths counted: %v, want 1", got)
+	}
 }
 
 // TestLoginCookie logs in with a user's SIP password and with a token,

@@ -45,6 +45,7 @@ type Server struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 	routes []string
+	m      *metrics
 }
 
 // Mount registers the API below /api/ on mux and returns it.
@@ -59,7 +60,7 @@ func Mount(mux *http.ServeMux, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, auth: a, log: cfg.Logger, mux: mux}
+	s := &Server{cfg: cfg, auth: a, log: cfg.Logger, mux: mux, m: newMetrics()}
 	s.handle("GET /api/openapi.json", rolePublic, serveOpenAPI)
 	s.handle("POST /api/login", rolePublic, s.login)
 	s.handle("POST /api/logout", rolePublic, s.logout)
@@ -82,7 +83,7 @@ func Mount(mux *http.ServeMux, cfg Config) (*Server, error) {
 	s.handle("GET /api/users", RoleAdmin, s.listUsers)
 	s.handle("POST /api/users", RoleAdmin, s.addUser)
 	s.handle("DELETE /api/users/{domain}/{user}", RoleAdmin, s.removeUser)
-	mux.HandleFunc("/api/", s.notFound)
+	mux.Handle("/api/", s.counted("other", http.HandlerFunc(s.notFound)))
 	return s, nil
 }
 
@@ -98,7 +99,7 @@ func (s *Server) Routes() []string {
 // role need.
 func (s *Server) handle(pattern string, need Role, h http.HandlerFunc) {
 	s.routes = append(s.routes, pattern)
-	s.mux.Handle(pattern, s.guard(need, h))
+	s.mux.Handle(pattern, s.counted(pattern, s.guard(need, h)))
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -216,9 +216,11 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	if apiCfg.Auth, err = apiAuth(s); err != nil {
 		return fail(err)
 	}
-	if _, err := api.Mount(mux, apiCfg); err != nil {
+	apiSrv, err := api.Mount(mux, apiCfg)
+	if err != nil {
 		return fail(err)
 	}
+	reg.MustRegister(apiSrv.Collectors()...)
 	webui.Mount(mux)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {

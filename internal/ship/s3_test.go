@@ -497,3 +497,44 @@ func BenchmarkS3Object(b *testing.B) {
 		}
 	}
 }
+
+// TestS3OpenLocation reads a committed object back by its location,
+// seeking as a player does, and refuses locations it does not hold.
+func TestS3OpenLocation(t *testing.T) {
+	ctx := context.Background()
+	_, tg := newS3(t, "r/")
+	b := pattern(6 << 20) // two parts
+	o, err := tg.Open(ctx, "x/rec.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for off := 0; off < len(b); off += 1 << 20 {
+		if err := o.WriteAt(ctx, b[off:off+1<<20], int64(off)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := o.Commit(ctx, int64(len(b)), sha256.Sum256(b)); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := tg.OpenLocation(ctx, tg.Location("x/rec.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if end, err := rc.Seek(0, io.SeekEnd); err != nil || end != int64(len(b)) {
+		t.Fatalf("size %d %v, want %d", end, err, len(b))
+	}
+	off := int64(5<<20 + 123)
+	if _, err := rc.Seek(off, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 4096)
+	if _, err := io.ReadFull(rc, got); err != nil || !bytes.Equal(got, b[off:off+4096]) {
+		t.Errorf("read at %d: %v", off, err)
+	}
+	for _, loc := range []string{tg.Location("x/none.wav"), "s3://other/r/x/rec.wav", "blob:x/rec.wav"} {
+		if _, err := tg.OpenLocation(ctx, loc); !errors.Is(err, ErrNotStored) {
+			t.Errorf("%s: %v, want ErrNotStored", loc, err)
+		}
+	}
+}
