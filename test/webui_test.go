@@ -2,7 +2,7 @@ package test
 
 import (
 	"context"
-	"net/http"
+	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -47,12 +47,13 @@ func chromium(t *testing.T) string {
 func TestWebUIPlaysRecording(t *testing.T) {
 	RequireBinary(t, "sipp", "sip-tester")
 	bin := chromium(t)
-	// The caller sends 4 s of a 440 Hz tone with the key 5 pressed at
+	// The caller sends 20 s of a 440 Hz tone with the key 5 pressed at
 	// 0.6 s for 200 ms (RFC 4733: 7 updates and 3 end packets with the
-	// event's start timestamp); the call is released after ~1.5 s.
+	// event's start timestamp); the call is released once the browser
+	// has paused and resumed its recording.
 	pcap, err := os.ReadFile(WriteRTPPcap(t, "call.pcap", RTPCapture{
 		Src: netip.MustParseAddrPort("127.0.0.2:40000"), Dst: netip.MustParseAddrPort("127.0.0.1:40000"), SSRC: 0x5eed,
-		Audio: MulawTone(4*8000, 440, 8000),
+		Audio: MulawTone(20*8000, 440, 8000),
 		Replace: func(i int) (uint8, uint32, []byte, bool, bool) {
 			if i < 30 || i > 39 {
 				return 0, 0, nil, false, false
@@ -64,34 +65,9 @@ func TestWebUIPlaysRecording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var n *app.Node
-	serveCallAs(t, serveUAC{scenario: "uac_rtp_dtmf.xml", files: map[string][]byte{"call.pcap": pcap}},
-		func(c *config.Config, uas string) { c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}} },
-		func(_ *testing.T, node *app.Node, _ string) { n = node })
-	base := "http://" + n.HTTP
-	resp, err := http.Get(base + "/api/recordings?limit=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	// With the API's authentication on, the test logs in through the
-	// login page as a user of the users table (a viewer: routes and
-	// users then show the API's 403 in place).
-	login := resp.StatusCode == http.StatusUnauthorized
-	const user, domain, password = "webui", "callrec.test", "listen-to-me"
-	if login {
-		err := n.Store.AddUser(context.Background(), store.User{Username: user, Domain: domain, Enabled: true,
-			HA1: store.HA1(user, domain, password), HA1SHA256: store.HA1SHA256(user, domain, password)})
-		if err != nil {
-			t.Fatal(err)
-		}
-	} else if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /api/recordings: %s", resp.Status)
-	}
 	shots := t.ArtifactDir()
 	t.Logf("screenshots in %s", shots)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
 		chromedp.WindowSize(1366, 860), chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
@@ -101,7 +77,6 @@ func TestWebUIPlaysRecording(t *testing.T) {
 	defer acancel()
 	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	defer bcancel()
-
 	shot := func(name string) chromedp.Action {
 		return chromedp.ActionFunc(func(ctx context.Context) error {
 			var b []byte
@@ -120,25 +95,65 @@ func TestWebUIPlaysRecording(t *testing.T) {
 		}
 	}
 
-	run("open", chromedp.Navigate(base+"/"))
-	if login {
-		// The first API call answers 401: the login page shows.
+	// The API's authentication is on (the default): the test logs in
+	// through the login page as a user of the users table, an admin
+	// by serve.api_admin_users.
+	const user, domain, password = "webui", "callrec.test", "listen-to-me"
+	var n *app.Node
+	var base string
+	setup := func(t *testing.T, node *app.Node, _ string) {
+		n, base = node, "http://"+node.HTTP
+		ctx := context.Background()
+		err := n.Store.AddUser(ctx, store.User{Username: user, Domain: domain, Enabled: true, DisplayName: "Web UI test",
+			HA1: store.HA1(user, domain, password), HA1SHA256: store.HA1SHA256(user, domain, password)})
+		if err == nil {
+			_, err = n.Store.AddRoute(ctx, store.Route{Pattern: "5550", Destination: "sip:desk@127.0.0.1:9", Description: "webui test"})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// While the call is up: log in, see it on the live calls page,
+	// pause and resume its recording with the buttons.
+	during := func(_ *app.Node, callID string) {
+		row := fmt.Sprintf(`tr[data-call-id=%q]`, callID)
 		run("login",
+			chromedp.Navigate(base+"/"),
+			// The first API call answers 401: the login page shows.
 			chromedp.WaitVisible(`input[name=user]`, chromedp.ByQuery),
 			chromedp.SendKeys(`input[name=user]`, user, chromedp.ByQuery),
 			chromedp.SendKeys(`input[name=password]`, password, chromedp.ByQuery),
 			shot("0-login"),
 			chromedp.Click(`form.login button[type=submit]`, chromedp.ByQuery),
-			chromedp.WaitVisible(`#logout`, chromedp.ByQuery))
+			chromedp.WaitVisible(`#logout`, chromedp.ByQuery),
+			chromedp.WaitVisible(`input[name=number]`, chromedp.ByQuery))
+		run("live call",
+			chromedp.Navigate(base+"/#/calls"),
+			chromedp.WaitVisible(row+` .status.recording`, chromedp.ByQuery),
+			chromedp.Poll(`document.querySelector('`+row+` td:nth-child(5)').textContent.includes('caller 0 lost')`, nil),
+			shot("1-live-call"),
+			chromedp.Click(row+` button[aria-label^=Pause]`, chromedp.ByQuery),
+			chromedp.Poll(`(document.querySelector('.out .done') || {}).textContent?.startsWith('Recording paused')`, nil),
+			chromedp.Click(row+` button[aria-label^=Resume]`, chromedp.ByQuery),
+			chromedp.Poll(`(document.querySelector('.out .done') || {}).textContent?.startsWith('Recording resumed')`, nil),
+			shot("2-live-call-resumed"))
 	}
+	serveCallAs(t, serveUAC{scenario: "uac_rtp_dtmf.xml", files: map[string][]byte{"call.pcap": pcap}, during: during},
+		func(c *config.Config, uas string) {
+			c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}}
+			c.Serve.APIAdminUsers = []string{user}
+			c.Serve.Auth = "off" // the web user must not make sipp's INVITE need digest credentials
+		}, setup)
+
 	// Search: the recording made above, by the caller's number prefix.
 	run("search",
+		chromedp.Navigate(base+"/#/recordings"),
 		chromedp.WaitVisible(`input[name=number]`, chromedp.ByQuery),
 		chromedp.SendKeys(`input[name=number]`, "uac", chromedp.ByQuery),
 		chromedp.Click(`form.filters button[type=submit]`, chromedp.ByQuery),
 		// The search re-renders the page: wait for its answer.
 		chromedp.Poll(`location.hash.includes('number=uac') && /^\d+ recording|^No recordings/.test(document.querySelector('p.count').textContent)`, nil),
-		shot("1-search"))
+		shot("3-search"))
 	var rows int
 	run("count rows", chromedp.Evaluate(`document.querySelectorAll('tr[data-id]').length`, &rows))
 	if rows != 1 {
@@ -181,12 +196,16 @@ func TestWebUIPlaysRecording(t *testing.T) {
 	if !strings.Contains(events, "dtmf 5 (caller)") || ink.Marker < 50 {
 		t.Errorf("events %q, %d marker pixels: want the caller's DTMF 5 listed and drawn", events, ink.Marker)
 	}
+	// The pause and resume clicked on the live calls page.
+	if p, r := strings.Index(events, " pause"), strings.Index(events, " resume"); p < 0 || r < p {
+		t.Errorf("events %q: want the pause, then the resume, from the live calls page", events)
+	}
 	var labels string
 	run("labels", chromedp.Text(`.legend`, &labels, chromedp.ByQuery))
 	if !strings.Contains(labels, "Caller: uac") || !strings.Contains(labels, "Callee: uas") {
 		t.Errorf("legend %q: want the caller and callee named", labels)
 	}
-	run("player shot", shot("2-player"))
+	run("player shot", shot("4-player"))
 
 	// Play: the button starts the <audio>; its position advances.
 	run("play", chromedp.Click(`.controls button.primary`, chromedp.ByQuery))
@@ -211,7 +230,7 @@ func TestWebUIPlaysRecording(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond) // currentTime has no event we can wait on from here; poll
 	}
-	run("playing shot", shot("3-playing"))
+	run("playing shot", shot("5-playing"))
 
 	// Keyboard: k toggles playing (the 1.5 s recording may have ended
 	// by now: then k plays it again), twice; Home goes to the start.
@@ -235,8 +254,14 @@ func TestWebUIPlaysRecording(t *testing.T) {
 	}
 
 	// Live calls and the other pages render (the call has ended).
-	for _, p := range []string{"calls", "routes", "users"} {
-		run(p, chromedp.Navigate(base+"/#/"+p), chromedp.WaitVisible(`main h1`, chromedp.ByQuery), shot("4-"+p))
+	// Routes and users list the database's (the test's admin sees them).
+	for _, p := range []struct{ page, want string }{{"routes", "sip:desk@127.0.0.1:9"}, {"users", "Web UI test"}} {
+		var text string
+		run(p.page, chromedp.Navigate(base+"/#/"+p.page), chromedp.WaitVisible(`main table`, chromedp.ByQuery),
+			chromedp.Text(`main table`, &text, chromedp.ByQuery), shot("6-"+p.page))
+		if !strings.Contains(text, p.want) {
+			t.Errorf("%s page: %q, want %q in it", p.page, text, p.want)
+		}
 	}
 	var calls string
 	run("calls text", chromedp.Navigate(base+"/#/calls"), chromedp.WaitVisible(`p.count`, chromedp.ByQuery),

@@ -1,58 +1,87 @@
 // calls.js: live calls (#/calls), refreshed every 2 s, with record, stop,
-// pause and resume buttons.
+// pause and resume buttons. Rows are updated in place, and rebuilt only
+// when a call's state changes, so focus and clicks survive refreshes.
 
 import { get, post, del } from './api.js';
 import { h, fmtDuration, party, errorBox } from './dom.js';
 import { call } from './model.js';
 
+const what = { '': 'Recording started', '/pause': 'Recording paused', '/resume': 'Recording resumed', stop: 'Recording stopped' };
+
+function quality(q) {
+  if (!q) return '—';
+  return q.map((l, i) => (l ? `${i ? 'callee' : 'caller'} ${l.lost ?? '?'} lost, ${l.jitterMs !== undefined ? Number(l.jitterMs).toFixed(1) : '?'} ms, MOS ${l.mos ? Number(l.mos).toFixed(2) : '?'}` : ''))
+    .filter(Boolean).join('; ');
+}
+
 export function render(main) {
-  const out = h('div', { 'aria-live': 'polite' });
+  const out = h('div', { class: 'out', role: 'status' });
   const body = h('tbody');
   const info = h('p', { class: 'count' });
   main.replaceChildren(h('h1', {}, 'Live calls'), info, out,
     h('table', { class: 'results' },
       h('caption', { class: 'sr-only' }, 'Calls in progress'),
-      h('thead', {}, h('tr', {}, ['Caller', 'Callee', 'Duration', 'State', 'Quality (loss / jitter / MOS)', 'Recording'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('thead', {}, h('tr', {}, ['Caller', 'Callee', 'Duration', 'State', 'Quality', 'Recording'].map((c) => h('th', { scope: 'col' }, c)))),
       body));
 
-  const act = async (c, method, suffix, what) => {
+  const act = async (c, method, suffix) => {
     const path = `/api/calls/${encodeURIComponent(c.callId)}/record${suffix}`;
+    const name = `${party('', c.caller)} to ${party('', c.callee)}`;
     try {
       await (method === 'DELETE' ? del(path) : post(path, suffix ? undefined : {}));
-      out.replaceChildren();
+      out.replaceChildren(h('p', { class: 'done' }, `${what[method === 'DELETE' ? 'stop' : suffix]}: ${name}.`));
     } catch (err) {
-      out.replaceChildren(errorBox(err, `${what} failed`));
+      out.replaceChildren(errorBox(err, `${what[method === 'DELETE' ? 'stop' : suffix]} failed`));
     }
     refresh();
   };
-  const quality = (q) => (q ? q.map((l, i) => (l ? `${i ? 'callee' : 'caller'} ${l.lost ?? '?'} / ${l.jitterMs !== undefined ? Number(l.jitterMs).toFixed(1) : '?'} ms / ${l.mos ? Number(l.mos).toFixed(2) : '?'}` : '')).filter(Boolean).join('; ') : '—');
 
-  let focusKey = null;
+  const rows = new Map(); // call id -> {tr, state, cells}
+  function build(c) {
+    const name = `${party('', c.caller)} to ${party('', c.callee)}`;
+    const btn = (label, f) => h('button', { type: 'button', 'aria-label': `${label} recording of ${name}`, onclick: f }, label);
+    const buttons = !c.answered ? [] : c.recording
+      ? [btn('Stop', () => act(c, 'DELETE', '')),
+         c.paused !== true ? btn('Pause', () => act(c, 'POST', '/pause')) : null,
+         c.paused !== false ? btn('Resume', () => act(c, 'POST', '/resume')) : null]
+      : [btn('Record', () => act(c, 'POST', ''))];
+    const rec = c.recording ? (c.paused === true ? 'paused' : 'recording') : 'off';
+    const cells = { dur: h('td', { class: 'num' }), q: h('td', {}) };
+    const tr = h('tr', { dataset: { callId: c.callId } },
+      h('td', {}, party('', c.caller)), h('td', {}, party('', c.callee)), cells.dur,
+      h('td', {}, (c.answered ? 'answered' : 'ringing') + (c.anchored ? ', anchored' + (c.mediaNode ? ' on ' + c.mediaNode : '') : '')),
+      cells.q,
+      h('td', { class: 'rec' }, h('span', { class: 'status ' + rec }, rec), ' ', buttons));
+    return { tr, cells };
+  }
+
   async function refresh() {
-    // Keep keyboard focus on the same button across refreshes.
-    const a = document.activeElement;
-    focusKey = a && a.dataset && a.dataset.key ? a.dataset.key : null;
     try {
       const data = await get('/api/calls');
       const calls = (data.calls || data.items || []).map(call);
       info.textContent = calls.length ? `${calls.length} call${calls.length === 1 ? '' : 's'} in progress` : 'No calls in progress.';
-      body.replaceChildren(...calls.map((c) => {
-        const name = party('', c.caller) + ' to ' + party('', c.callee);
-        const btn = (label, key, f) => h('button', { type: 'button', dataset: { key: c.callId + '|' + key }, 'aria-label': `${label} ${name}`, onclick: f }, label);
-        const buttons = !c.answered ? [] : c.recording
-          ? [btn('Stop', 'stop', () => act(c, 'DELETE', '', 'Stop')),
-             c.paused !== true ? btn('Pause', 'pause', () => act(c, 'POST', '/pause', 'Pause')) : null,
-             c.paused !== false ? btn('Resume', 'resume', () => act(c, 'POST', '/resume', 'Resume')) : null]
-          : [btn('Record', 'record', () => act(c, 'POST', '', 'Record'))];
-        const since = c.started;
-        return h('tr', { dataset: { callId: c.callId } },
-          h('td', {}, party('', c.caller)), h('td', {}, party('', c.callee)),
-          h('td', { class: 'num' }, c.durationMs !== undefined ? fmtDuration(c.durationMs) : since ? fmtDuration(Date.now() - since) : ''),
-          h('td', {}, (c.answered ? 'answered' : 'ringing') + (c.anchored ? ', anchored' + (c.mediaNode ? ' on ' + c.mediaNode : '') : '')),
-          h('td', {}, quality(c.quality)),
-          h('td', {}, h('span', { class: 'status ' + (c.recording ? (c.paused === true ? 'paused' : 'recording') : '') }, c.recording ? (c.paused === true ? 'paused' : 'recording') : 'off'), ' ', buttons));
-      }));
-      if (focusKey) { const b = body.querySelector(`[data-key="${CSS.escape(focusKey)}"]`); if (b) b.focus(); }
+      const seen = new Set();
+      let prev = null;
+      for (const c of calls) {
+        seen.add(c.callId);
+        const state = [!!c.answered, c.anchored, c.recording, c.paused, c.mediaNode].join('|');
+        let r = rows.get(c.callId);
+        if (!r || r.state !== state) {
+          const had = r && r.tr.contains(document.activeElement) ? [...r.tr.querySelectorAll('button')].indexOf(document.activeElement) : -1;
+          const nr = { ...build(c), state };
+          if (r) r.tr.replaceWith(nr.tr);
+          r = nr;
+          rows.set(c.callId, r);
+          if (had >= 0) { const bs = r.tr.querySelectorAll('button'); (bs[Math.min(had, bs.length - 1)] || r.tr).focus?.(); }
+        }
+        r.cells.dur.textContent = c.durationMs !== undefined ? fmtDuration(c.durationMs) : c.started ? fmtDuration(Date.now() - c.started) : '';
+        r.cells.q.textContent = quality(c.quality);
+        if (r.tr.previousElementSibling !== prev || r.tr.parentNode !== body) {
+          if (prev) prev.after(r.tr); else body.prepend(r.tr);
+        }
+        prev = r.tr;
+      }
+      for (const [id, r] of rows) if (!seen.has(id)) { r.tr.remove(); rows.delete(id); }
     } catch (err) {
       info.textContent = '';
       out.replaceChildren(errorBox(err, 'Cannot list calls'));

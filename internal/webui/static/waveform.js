@@ -157,14 +157,23 @@ export class Waveform {
     const d = this.duration;
     if (d > 0) {
       g.font = `${11 * dpr}px system-ui, sans-serif`;
-      for (const e of this.events) {
+      // Labels that would overlap the previous one in their row go a
+      // line lower.
+      const lastEnd = {};
+      const events = [...this.events].sort((a, b) => a.atMs - b.atMs);
+      for (const e of events) {
         const x = Math.round((e.atMs / 1000 / d) * w);
         const col = markerColour[e.type] || '#333';
         g.fillStyle = col;
         const top = e.party === 'callee' && rows === 2 ? rh : 0, bottom = e.party === 'caller' && rows === 2 ? rh : hgt;
         g.fillRect(x, top, Math.max(1, dpr), bottom - top);
         const text = e.type === 'dtmf' ? e.value : e.type === 'keyword' ? e.value : e.type;
-        if (text) g.fillText(String(text), x + 3 * dpr, top + 30 * dpr);
+        if (text) {
+          let line = 0;
+          while ((lastEnd[top + ':' + line] ?? -1) > x && line < 5) line++;
+          g.fillText(String(text), x + 3 * dpr, top + (30 + 13 * line) * dpr);
+          lastEnd[top + ':' + line] = x + 3 * dpr + g.measureText(String(text)).width + 4 * dpr;
+        }
       }
     }
     return g.getImageData(0, 0, w, hgt);
