@@ -4,14 +4,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/callrec/callrec/internal/api"
 	"github.com/callrec/callrec/internal/app"
 	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/config"
@@ -52,10 +55,17 @@ func collectorKilledMidCall(t *testing.T, database string) {
 	}
 	colAddr := fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t, "127.0.0.1"))
 	colDir := t.TempDir()
+	// The collector serves its recordings over the HTTP API to a token.
+	colHTTP := fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t, "127.0.0.1"))
+	colConfig := filepath.Join(t.TempDir(), "collector.yaml")
+	const colAPIToken = "e2e-collector-api-token"
+	if err := os.WriteFile(colConfig, []byte("collector:\n  api_tokens:\n    - {name: e2e, token: "+colAPIToken+", role: viewer}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	bin := BuildCallrec(t)
 	startCollector := func(label string) *Process {
-		args := []string{"collector", "--listen", colAddr, "--tls-cert", cert, "--tls-key", key,
-			"--token-file", tokenFile, "--data-dir", colDir}
+		args := []string{"collector", "--config", colConfig, "--listen", colAddr, "--tls-cert", cert, "--tls-key", key,
+			"--token-file", tokenFile, "--data-dir", colDir, "--metrics", colHTTP}
 		if database != "" {
 			args = append(args, "--database", database)
 		}
@@ -210,6 +220,28 @@ func collectorKilledMidCall(t *testing.T, database string) {
 	if row.Status != catalog.StatusComplete || row.Checksum != "sha256:"+hex.EncodeToString(sum[:]) ||
 		row.Location != "file:"+stored || row.Size != int64(len(remote)) || row.Caller != m.Caller || row.Node != "e2e-node" {
 		t.Errorf("collector's catalogue row %+v", row)
+	}
+	// Its API finds the recording and serves the stored audio: anonymous
+	// 401, the token's download equal to the stored file.
+	colNode := &app.Node{HTTP: colHTTP}
+	if res, b := apiDo(t, colNode, "GET", "/api/recordings?call_id="+url.QueryEscape(callID), ""); res.StatusCode != 401 {
+		t.Errorf("collector API anonymous: %d %s", res.StatusCode, b)
+	}
+	res, b := apiDo(t, colNode, "GET", "/api/recordings?call_id="+url.QueryEscape(callID), colAPIToken)
+	var page api.RecordingPage
+	if res.StatusCode != 200 || json.Unmarshal(b, &page) != nil || len(page.Items) != 1 || page.Items[0].Checksum != row.Checksum {
+		t.Fatalf("collector API search: %d %s", res.StatusCode, b)
+	}
+	res, audio := apiDo(t, colNode, "GET", page.Items[0].Audio, colAPIToken)
+	if res.StatusCode != 200 || sha256.Sum256(audio) != sum || res.Header.Get("Content-Type") != "audio/wav" {
+		t.Errorf("collector API audio: %d, %d bytes", res.StatusCode, len(audio))
+	}
+	res, part := apiDo(t, colNode, "GET", page.Items[0].Audio, colAPIToken, "Range", "bytes=100-199")
+	if res.StatusCode != 206 || string(part) != string(remote[100:200]) {
+		t.Errorf("collector API range: %d, %d bytes", res.StatusCode, len(part))
+	}
+	if res, b := apiDo(t, colNode, "DELETE", fmt.Sprintf("/api/recordings/%d", page.Items[0].ID), colAPIToken); res.StatusCode != 403 {
+		t.Errorf("collector API delete by a viewer: %d %s", res.StatusCode, b)
 	}
 	// The media node's own catalogue points at the collector too.
 	waitUntil("the serve catalogue to name the collector's location", func() bool {

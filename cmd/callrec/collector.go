@@ -26,8 +26,10 @@ over TLS, authenticated by a token; it stores them (storage.kind local:
 DATA-DIR/recordings; dir, blob and the others as configured) and writes
 the catalogue (SQLite in DATA-DIR, or --database). A media node that
 loses the collector keeps recordings on its disk and resumes them from
-the last acknowledged byte. Flags override the config file's collector
-section; the token may also come from $%s.
+the last acknowledged byte. With collector.api_tokens in the config,
+--metrics also serves the recordings API (search, metadata, audio with
+Range; read only) as callrec serve does. Flags override the config
+file's collector section; the token may also come from $%s.
 
 flags:
 `, config.TokenEnv)

@@ -19,18 +19,18 @@ import (
 	"github.com/callrec/callrec/internal/ship"
 )
 
-// apiAuth builds the API's authentication from serve's config, with the
-// session secret kept in the data directory.
-func apiAuth(s config.Serve) (api.AuthConfig, error) {
-	secret, err := loadSecret(filepath.Join(s.DataDir, "api-secret"))
+// apiAuth builds the API's authentication from a config's tokens, with
+// the session secret kept in dataDir.
+func apiAuth(dataDir string, tokens []config.APIToken, admins []string, insecure bool) (api.AuthConfig, error) {
+	secret, err := loadSecret(filepath.Join(dataDir, "api-secret"))
 	if err != nil {
 		return api.AuthConfig{}, err
 	}
-	a := api.AuthConfig{Secret: secret, AdminUsers: s.APIAdminUsers, Insecure: s.APIInsecureDev}
-	for _, t := range s.APITokens {
+	a := api.AuthConfig{Secret: secret, AdminUsers: admins, Insecure: insecure}
+	for _, t := range tokens {
 		role, err := api.ParseRole(t.Role)
 		if err != nil {
-			return a, fmt.Errorf("app: serve.api_tokens %s: %w", t.Name, err)
+			return a, fmt.Errorf("app: api_tokens %s: %w", t.Name, err)
 		}
 		a.Tokens = append(a.Tokens, api.Token{Name: t.Name, Token: t.Token, TokenHash: t.TokenHash, Role: role})
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/callrec/callrec/internal/api"
 	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/collect"
 	"github.com/callrec/callrec/internal/config"
@@ -134,6 +135,23 @@ func StartCollector(ctx context.Context, c config.Config, log *slog.Logger) (*Co
 		col.Metrics = ml.Addr().String()
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		if len(cc.APITokens) > 0 {
+			// The recordings the collector stored, read only: deleting
+			// is retention's (there are no sidecars here for the API's
+			// remover), and there are no calls, routes or users.
+			auth, err := apiAuth(cc.DataDir, cc.APITokens, nil, false)
+			if err != nil {
+				ml.Close()
+				return fail(err)
+			}
+			a, err := api.Mount(mux, api.Config{Catalog: col.Catalog, Audio: apiAudio(filepath.Join(cc.DataDir, "recordings"), target),
+				Auth: auth, Logger: log.With("component", "api")})
+			if err != nil {
+				ml.Close()
+				return fail(err)
+			}
+			reg.MustRegister(a.Collectors()...)
+		}
 		col.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go col.http.Serve(ml)
 	}

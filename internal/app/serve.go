@@ -213,7 +213,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	apiCfg.Calls = n.Proxy
-	if apiCfg.Auth, err = apiAuth(s); err != nil {
+	if apiCfg.Auth, err = apiAuth(s.DataDir, s.APITokens, s.APIAdminUsers, s.APIInsecureDev); err != nil {
 		return fail(err)
 	}
 	apiSrv, err := api.Mount(mux, apiCfg)

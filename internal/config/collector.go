@@ -31,8 +31,13 @@ type Collector struct {
 	// Database is the catalogue's DSN (postgres://...). Zero: SQLite in
 	// DataDir.
 	Database string `yaml:"database"`
-	// Metrics, when set, serves Prometheus /metrics on this address.
+	// Metrics, when set, serves Prometheus /metrics on this address,
+	// and with APITokens the recordings API (search, metadata, audio).
 	Metrics string `yaml:"metrics"`
+	// APITokens may read the collector's recordings over HTTP on Metrics
+	// (/api/recordings..., as on callrec serve; see Serve.APITokens).
+	// Zero value: no API.
+	APITokens []APIToken `yaml:"api_tokens"`
 }
 
 // StorageCollector is where storage.kind collector sends recordings.
@@ -86,6 +91,10 @@ func (c *Collector) Validate() error {
 	}
 	if _, err := ResolveToken(c.Token, c.TokenFile); err != nil {
 		errs = append(errs, err)
+	}
+	errs = append(errs, validateAPITokens("collector", c.APITokens)...)
+	if len(c.APITokens) > 0 && c.Metrics == "" {
+		errs = append(errs, errors.New("config: collector.api_tokens needs collector.metrics, the address the API is served on"))
 	}
 	return errors.Join(errs...)
 }

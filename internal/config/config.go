@@ -217,6 +217,20 @@ type Serve struct {
 	APIInsecureDev bool `yaml:"api_insecure_dev"`
 }
 
+// validateAPITokens checks section.api_tokens.
+func validateAPITokens(section string, ts []APIToken) []error {
+	var errs []error
+	for i, t := range ts {
+		if t.Name == "" || (t.Token == "") == (t.TokenHash == "") || (t.Role != "viewer" && t.Role != "admin") {
+			errs = append(errs, fmt.Errorf("config: %s.api_tokens[%d]: want a name, one of token and token_hash, and role viewer or admin", section, i))
+		}
+		if t.Token != "" && len(t.Token) < 16 {
+			errs = append(errs, fmt.Errorf("config: %s.api_tokens[%d] (%s): token shorter than 16 characters", section, i, t.Name))
+		}
+	}
+	return errs
+}
+
 // APIToken is a token of the HTTP API: the secret itself (Token) or its
 // hex SHA-256 (TokenHash: `printf %s TOKEN | sha256sum`), and a role,
 // viewer (search, listen, list calls) or admin (also control calls,
@@ -580,14 +594,7 @@ func (s *Serve) Validate() error {
 	if s.Anchor != "always" && s.Anchor != "on_record" {
 		errs = append(errs, fmt.Errorf("config: serve.anchor %q: want always or on_record", s.Anchor))
 	}
-	for i, t := range s.APITokens {
-		if t.Name == "" || (t.Token == "") == (t.TokenHash == "") || (t.Role != "viewer" && t.Role != "admin") {
-			errs = append(errs, fmt.Errorf("config: serve.api_tokens[%d]: want a name, one of token and token_hash, and role viewer or admin", i))
-		}
-		if t.Token != "" && len(t.Token) < 16 {
-			errs = append(errs, fmt.Errorf("config: serve.api_tokens[%d] (%s): token shorter than 16 characters", i, t.Name))
-		}
-	}
+	errs = append(errs, validateAPITokens("serve", s.APITokens)...)
 	if s.DataDir == "" {
 		errs = append(errs, errors.New("config: serve.data_dir is empty"))
 	}
