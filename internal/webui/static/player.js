@@ -4,9 +4,10 @@
 import { get, del } from './api.js';
 import { h, fmtDuration, fmtTime, fmtBytes, fmtClock, party, errorBox } from './dom.js';
 import { recording } from './model.js';
-import { decode, Waveform } from './waveform.js';
+import { load, Waveform } from './waveform.js';
 
-// Largest file decoded for the waveform; longer recordings still play.
+// Largest non-WAV file decoded whole for the waveform (WAV streams, at
+// any length); longer recordings still play.
 const maxDecode = 96 << 20;
 
 export async function render(main, id) {
@@ -122,13 +123,10 @@ export async function render(main, id) {
 
   (async () => {
     try {
-      if (r.size && r.size > maxDecode) throw new Error(`the file is ${fmtBytes(r.size)}; the waveform is drawn for files up to ${fmtBytes(maxDecode)}`);
-      const resp = await fetch(r.audioUrl, { credentials: 'same-origin' });
-      if (!resp.ok) throw new Error(`audio: HTTP ${resp.status}`);
-      const data = await decode(await resp.arrayBuffer());
+      const data = await load(r.audioUrl, maxDecode);
       wave.set(data, markers);
       canvas.dataset.ready = wave.nonBlank() ? 'drawn' : 'silent';
-      waveState.textContent = `${data.channels.length === 1 ? 'One channel (mixed)' : 'Two channels'}, ${fmtClock(wave.duration)}${wave.nonBlank() ? '' : ', silent'}.`;
+      waveState.textContent = `${data.peaks.length === 1 ? 'One channel (mixed)' : 'Two channels'}, ${fmtClock(wave.duration)}${wave.nonBlank() ? '' : ', silent'}.`;
     } catch (err) {
       canvas.dataset.ready = 'error';
       waveState.replaceChildren(errorBox(err, 'Waveform unavailable'));

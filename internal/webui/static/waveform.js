@@ -1,57 +1,144 @@
-// waveform.js: decodes a recording in the browser and draws its two
+// waveform.js: reads a recording in the browser and draws its two
 // channels on a canvas: caller on top (left channel), callee below
-// (right channel), event markers across both, and the play position.
+// (right channel), event markers in the row of their party, and the
+// play position.
 
-// decode returns {rate, channels: [Float32Array...]} for a WAV holding
-// 16-bit PCM, G.711 u-law or A-law (parsed here, so the samples are the
-// file's own), else whatever the browser's decodeAudioData can read
-// (Ogg/Opus, MP3), resampled to 8 kHz for drawing.
-export async function decode(buf) {
-  const w = parseWav(buf);
-  if (w) return w;
+// Buckets is how many min/max pairs a channel is reduced to: enough for
+// a wide screen, and a fixed memory cost whatever the recording's length.
+const Buckets = 8192;
+
+// A Summary is what the waveform draws: per channel, min/max pairs of
+// equal slices of the recording, and its length in frames at rate.
+//   {rate, frames, peaks: [Float32Array(2*buckets)...]}
+
+// load fetches url and summarises it. A WAV holding 16-bit PCM, G.711
+// u-law or A-law is parsed here as it streams in, so the samples are the
+// file's own and a recording of hours needs no more memory than one of
+// seconds; anything else (Ogg/Opus, MP3) is decoded whole by the
+// browser (decodeAudioData), up to maxBytes.
+export async function load(url, maxBytes) {
+  const resp = await fetch(url, { credentials: 'same-origin' });
+  if (!resp.ok) throw new Error(`audio: HTTP ${resp.status}`);
+  const reader = resp.body.getReader();
+  const total = Number(resp.headers.get('Content-Length')) || 0;
+  let head = new Uint8Array(0);
+  // Read until the WAV header's data chunk starts (or it is clearly no WAV).
+  for (;;) {
+    const w = parseHeader(head);
+    if (w && w.fmt) return streamWav(reader, head.subarray(w.dataOff), w, total);
+    if (w === null || head.length > 1 << 20) break;
+    const { done, value } = await reader.read();
+    if (done) break;
+    head = concat(head, value);
+  }
+  // Not a WAV we parse: the browser decodes the whole file.
+  const parts = [head];
+  let size = head.length;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) { reader.cancel(); throw new Error(`the file is over ${Math.round(maxBytes / 1048576)} MB; the waveform is drawn for WAV recordings of any length, other formats up to that`); }
+    parts.push(value);
+  }
+  const buf = new Uint8Array(size);
+  let off = 0;
+  for (const p of parts) { buf.set(p, off); off += p.length; }
   const ctx = new OfflineAudioContext(2, 1, 8000);
-  const ab = await ctx.decodeAudioData(buf.slice(0));
-  const channels = [];
-  for (let c = 0; c < ab.numberOfChannels; c++) channels.push(ab.getChannelData(c));
-  return { rate: ab.sampleRate, channels };
+  const ab = await ctx.decodeAudioData(buf.buffer);
+  const chans = [];
+  for (let c = 0; c < ab.numberOfChannels; c++) chans.push(ab.getChannelData(c));
+  return summarise(chans, ab.sampleRate);
 }
 
-function parseWav(buf) {
-  const v = new DataView(buf);
-  const tag = (o) => String.fromCharCode(v.getUint8(o), v.getUint8(o + 1), v.getUint8(o + 2), v.getUint8(o + 3));
-  if (buf.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') return null;
-  let off = 12, fmt = null;
-  while (off + 8 <= buf.byteLength) {
-    const id = tag(off);
-    let size = v.getUint32(off + 4, true);
-    const body = off + 8;
+function concat(a, b) {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+// parseHeader walks the RIFF chunks of head: undefined while more bytes
+// are needed, null when it is no WAV, else {fmt, dataOff, dataSize}
+// (fmt null when the encoding is not one parsed here).
+function parseHeader(b) {
+  if (b.length < 12) return undefined;
+  const v = new DataView(b.buffer, b.byteOffset, b.length);
+  const tag = (o) => String.fromCharCode(b[o], b[o + 1], b[o + 2], b[o + 3]);
+  if (tag(0) !== 'RIFF' || tag(8) !== 'WAVE') return null;
+  let off = 12, fmt;
+  while (off + 8 <= b.length) {
+    const id = tag(off), size = v.getUint32(off + 4, true), body = off + 8;
+    if (id === 'data') {
+      if (!fmt) return null;
+      return { fmt: supported(fmt) ? fmt : null, dataOff: body, dataSize: size };
+    }
+    if (body + size > b.length) return undefined;
     if (id === 'fmt ' && size >= 16) {
       fmt = { code: v.getUint16(body, true), ch: v.getUint16(body + 2, true), rate: v.getUint32(body + 4, true), bits: v.getUint16(body + 14, true) };
       if (fmt.code === 0xfffe && size >= 26) fmt.code = v.getUint16(body + 24, true); // WAVE_FORMAT_EXTENSIBLE
-    } else if (id === 'data' && fmt) {
-      // A recording still being written may carry a provisional size.
-      if (size === 0 || size === 0xffffffff || body + size > buf.byteLength) size = buf.byteLength - body;
-      return samples(v, body, size, fmt);
     }
     off = body + size + (size & 1);
   }
-  return null;
+  return undefined;
 }
 
-function samples(v, off, size, f) {
-  const bytes = f.code === 1 && f.bits === 16 ? 2 : (f.code === 6 || f.code === 7) && f.bits === 8 ? 1 : 0;
-  if (!bytes || f.ch < 1) return null;
-  const n = Math.floor(size / (bytes * f.ch));
-  const channels = Array.from({ length: f.ch }, () => new Float32Array(n));
+function supported(f) {
+  return f.ch >= 1 && f.rate > 0 && ((f.code === 1 && f.bits === 16) || ((f.code === 6 || f.code === 7) && f.bits === 8));
+}
+
+// streamWav reduces the data chunk to peaks as it arrives. The number of
+// frames comes from the chunk's size, or from Content-Length when the
+// header is provisional (a recording still being written).
+async function streamWav(reader, first, w, total) {
+  const f = w.fmt, bps = f.bits / 8, fb = bps * f.ch;
+  let size = w.dataSize;
+  if (size === 0 || size === 0xffffffff) size = total ? total - w.dataOff : 0;
+  let frames = Math.floor(size / fb);
   const law = f.code === 7 ? ulaw : f.code === 6 ? alaw : null;
-  let p = off;
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < f.ch; c++) {
-      channels[c][i] = law ? law(v.getUint8(p)) / 32768 : v.getInt16(p, true) / 32768;
-      p += bytes;
+  const B = Math.max(1, Math.min(Buckets, frames || Buckets));
+  const peaks = Array.from({ length: f.ch }, () => new Float32Array(2 * B));
+  let frame = 0, rest = new Uint8Array(0);
+  const take = (chunk) => {
+    const b = rest.length ? concat(rest, chunk) : chunk;
+    const n = Math.floor(b.length / fb);
+    const v = new DataView(b.buffer, b.byteOffset, b.length);
+    for (let i = 0, p = 0; i < n; i++, frame++) {
+      if (frames && frame >= frames) return; // bytes after the data chunk
+      const k = frames ? 2 * Math.floor((frame * B) / frames) : 0;
+      for (let c = 0; c < f.ch; c++, p += bps) {
+        const s = law ? law(b[p]) / 32768 : v.getInt16(p, true) / 32768;
+        const pk = peaks[c];
+        if (s < pk[k]) pk[k] = s;
+        if (s > pk[k + 1]) pk[k + 1] = s;
+      }
     }
+    rest = b.slice(n * fb);
+  };
+  take(first);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    take(value);
   }
-  return { rate: f.rate, channels };
+  if (!frames) frames = frame; // size unknown: all in bucket 0; rare (no length anywhere)
+  return { rate: f.rate, frames: Math.min(frames, frame), peaks };
+}
+
+// summarise reduces decoded channels to peaks.
+export function summarise(chans, rate) {
+  const frames = chans.length ? chans[0].length : 0;
+  const B = Math.max(1, Math.min(Buckets, frames));
+  const peaks = chans.map((ch) => {
+    const out = new Float32Array(2 * B);
+    for (let i = 0; i < frames; i++) {
+      const k = 2 * Math.floor((i * B) / frames), s = ch[i];
+      if (s < out[k]) out[k] = s;
+      if (s > out[k + 1]) out[k + 1] = s;
+    }
+    return out;
+  });
+  return { rate, frames, peaks };
 }
 
 function ulaw(u) {
@@ -68,17 +155,15 @@ function alaw(a) {
   return a & 0x80 ? t : -t;
 }
 
-// peaks reduces a channel to min/max pairs, one per column.
-export function peaks(ch, cols) {
-  const out = new Float32Array(cols * 2);
-  const per = ch.length / cols;
+// columns reduces a channel's peaks to one min/max pair per column.
+function columns(pk, cols) {
+  const B = pk.length / 2, out = new Float32Array(cols * 2);
   for (let x = 0; x < cols; x++) {
+    const a = Math.floor((x * B) / cols), b = Math.max(a + 1, Math.floor(((x + 1) * B) / cols));
     let lo = 0, hi = 0;
-    const a = Math.floor(x * per), b = Math.min(ch.length, Math.max(a + 1, Math.floor((x + 1) * per)));
-    for (let i = a; i < b; i++) {
-      const s = ch[i];
-      if (s < lo) lo = s;
-      if (s > hi) hi = s;
+    for (let k = a; k < b && k < B; k++) {
+      if (pk[2 * k] < lo) lo = pk[2 * k];
+      if (pk[2 * k + 1] > hi) hi = pk[2 * k + 1];
     }
     out[2 * x] = lo;
     out[2 * x + 1] = hi;
@@ -107,7 +192,7 @@ export class Waveform {
   }
 
   get duration() {
-    if (this.data && this.data.channels[0].length) return this.data.channels[0].length / this.data.rate;
+    if (this.data && this.data.frames) return this.data.frames / this.data.rate;
     return isFinite(this.audio.duration) ? this.audio.duration : 0;
   }
 
@@ -131,7 +216,7 @@ export class Waveform {
     const g = this.canvas.getContext('2d');
     g.fillStyle = '#fff';
     g.fillRect(0, 0, w, hgt);
-    const chans = this.data ? this.data.channels : [];
+    const chans = this.data ? this.data.peaks : [];
     const rows = Math.max(1, Math.min(2, chans.length));
     const rh = hgt / rows;
     const colours = ['#1f5fa8', '#1d7a3a'];
@@ -142,7 +227,7 @@ export class Waveform {
       g.strokeStyle = '#ccc';
       g.beginPath(); g.moveTo(0, mid); g.lineTo(w, mid); g.stroke();
       if (chans[r]) {
-        const p = peaks(chans[r], w);
+        const p = columns(chans[r], w);
         g.fillStyle = colours[r];
         for (let x = 0; x < w; x++) {
           const y1 = mid - p[2 * x + 1] * (rh / 2 - 2), y2 = mid - p[2 * x] * (rh / 2 - 2);
@@ -183,6 +268,6 @@ export class Waveform {
   // the channel rows (used by tests and to say "silent" to the user).
   nonBlank() {
     if (!this.data) return false;
-    return this.data.channels.some((ch) => ch.some((s) => Math.abs(s) > 0.01));
+    return this.data.peaks.some((pk) => pk.some((s) => Math.abs(s) > 0.01));
   }
 }
