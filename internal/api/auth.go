@@ -260,6 +260,9 @@ type LoginRequest struct {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if s.throttled(w, r) {
+		return
+	}
 	var req LoginRequest
 	if !readJSON(w, r, &req) {
 		return
@@ -282,6 +285,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p == nil {
+		s.limit.failed(source(r), time.Now())
 		s.m.authFail.WithLabelValues("login").Inc()
 		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "api: wrong user, password or token")
 		return

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -203,5 +204,36 @@ func TestAuthConfig(t *testing.T) {
 		if _, err := newAuthenticator(c, nil); err == nil {
 			t.Errorf("%+v accepted", c)
 		}
+	}
+}
+
+// TestLoginThrottle answers 429 to an address after loginBurst failed
+// logins, even with the right password, until the window ends.
+func TestLoginThrottle(t *testing.T) {
+	f := newFixture(t, nil)
+	for i := range loginBurst {
+		res, b := f.do("POST", "/api/login", "", `{"token":"guess-`+fmt.Sprint(i)+`"}`)
+		wantError(t, "wrong token", res, b, 401, CodeUnauthorized)
+	}
+	res, b := f.do("POST", "/api/login", "", `{"token":"`+adminToken+`"}`)
+	wantError(t, "throttled", res, b, 429, CodeTooMany)
+	if ra := res.Header.Get("Retry-After"); ra == "" || ra == "0" {
+		t.Errorf("Retry-After %q", ra)
+	}
+	// Bearer tokens are not throttled (they are long random secrets).
+	if res, _ := f.do("GET", "/api/recordings", viewerToken, ""); res.StatusCode != 200 {
+		t.Errorf("token after throttling: %d", res.StatusCode)
+	}
+	// After the window, the address may try again.
+	now := time.Now()
+	if d := f.api.limit.blocked("127.0.0.1", now.Add(loginWindow)); d != 0 {
+		t.Errorf("blocked %v after the window", d)
+	}
+	var th throttle
+	for i := range loginSources + 5 {
+		th.failed(fmt.Sprint(i), now)
+	}
+	if len(th.fail) > loginSources {
+		t.Errorf("%d sources tracked", len(th.fail))
 	}
 }

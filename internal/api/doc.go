@@ -30,7 +30,9 @@
 // Logout clears the cookie; a copied cookie stays valid until it expires
 // (12 h): sessions are stateless so that any process with the secret
 // accepts them. Credentials that are present but wrong are refused even
-// with AuthConfig.Insecure.
+// with AuthConfig.Insecure. An address that fails 10 logins within a
+// minute is answered 429 until the minute ends (SIP passwords are often
+// short); bearer tokens are long random secrets and are not throttled.
 //
 // Handlers run on net/http's goroutines; they start no goroutines of
 // their own. Starting a recording of an unanchored call waits for the

@@ -14,6 +14,7 @@ const (
 	CodeConflict       = "conflict"           // 409: the state does not allow it now
 	CodeLegalHold      = "legal_hold"         // 409: the recording is under legal hold
 	CodeGone           = "gone"               // 410: the recording's audio was deleted
+	CodeTooMany        = "too_many_requests"  // 429: too many failed logins from the address
 	CodeInternal       = "internal"           // 500
 	CodeNotImplemented = "not_implemented"    // 501: this node has no such component
 	CodeBadGateway     = "bad_gateway"        // 502: a peer (media node, call party) failed

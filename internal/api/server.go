@@ -46,6 +46,7 @@ type Server struct {
 	mux    *http.ServeMux
 	routes []string
 	m      *metrics
+	limit  throttle
 }
 
 // Mount registers the API below /api/ on mux and returns it.
