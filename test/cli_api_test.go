@@ -193,6 +193,11 @@ func TestCLIControlsLiveCall(t *testing.T) {
 	if shown.ID != row.ID || shown.Size != row.Size || shown.Status != "complete" {
 		t.Errorf("recordings show --json: %+v, want %+v", shown, row)
 	}
+	// A recording is also named by its key (slashes and all).
+	cli.json(&shown, "recordings", "show", row.Key)
+	if shown.ID != row.ID {
+		t.Errorf("recordings show %s: id %d, want %d", row.Key, shown.ID, row.ID)
+	}
 	// get: the audio, whose SHA-256 is the catalogue's; then half of it
 	// resumed with a Range request.
 	file := filepath.Join(t.TempDir(), "rec.wav")
