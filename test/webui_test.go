@@ -37,8 +37,8 @@ func chromium(t *testing.T) string {
 
 // TestWebUIPlaysRecording records a real sipp call through callrec serve
 // in-process (a tone with a DTMF key press), then drives the embedded web
-// UI in headless Chromium: it logs in, searches the recordings, opens the
-// call's recording, checks that the waveform holds the tone in both
+// UI in headless Chromium: it logs in, searches the recordings and opens
+// the call's recording by keyboard (Enter, Tab order), checks that the waveform holds the tone in both
 // channels (caller on top, callee below) with the key press marked, that
 // the <audio> element plays it, uses the keyboard shortcuts, and opens the
 // live calls, routes and users pages. Screenshots go to t.ArtifactDir():
@@ -149,8 +149,8 @@ func TestWebUIPlaysRecording(t *testing.T) {
 	run("search",
 		chromedp.Navigate(base+"/#/recordings"),
 		chromedp.WaitVisible(`input[name=number]`, chromedp.ByQuery),
-		chromedp.SendKeys(`input[name=number]`, "uac", chromedp.ByQuery),
-		chromedp.Click(`form.filters button[type=submit]`, chromedp.ByQuery),
+		// By keyboard: Enter in the field submits the form.
+		chromedp.SendKeys(`input[name=number]`, "uac"+kb.Enter, chromedp.ByQuery),
 		// The search re-renders the page: wait for its answer.
 		chromedp.Poll(`location.hash.includes('number=uac') && /^\d+ recording|^No recordings/.test(document.querySelector('p.count').textContent)`, nil),
 		shot("3-search"))
@@ -162,8 +162,20 @@ func TestWebUIPlaysRecording(t *testing.T) {
 
 	// Player: open it, wait for the waveform.
 	var state string
+	// Tab through the page to the recording's link (the focus order is
+	// the document's) and open it with Enter.
+	for i := 0; ; i++ {
+		var on bool
+		run("tab", chromedp.KeyEvent(kb.Tab), chromedp.Evaluate(`document.activeElement.matches('tr[data-id] a.open')`, &on))
+		if on {
+			break
+		}
+		if i == 40 {
+			t.Fatal("40 Tabs did not reach the recording's Open link")
+		}
+	}
 	run("open",
-		chromedp.Click(`tr[data-id] a.open`, chromedp.ByQuery),
+		chromedp.KeyEvent(kb.Enter),
 		chromedp.WaitVisible(`canvas.wave[data-ready]`, chromedp.ByQuery),
 		chromedp.AttributeValue(`canvas.wave`, "data-ready", &state, nil, chromedp.ByQuery))
 	if state != "drawn" {
