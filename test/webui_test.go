@@ -36,14 +36,17 @@ func chromium(t *testing.T) string {
 }
 
 // TestWebUIPlaysRecording records a real sipp call through callrec serve
-// in-process (a tone with a DTMF key press), then drives the embedded web
-// UI in headless Chromium: it logs in, searches the recordings and opens
-// the call's recording by keyboard (Enter, Tab order), checks that the waveform holds the tone in both
-// channels (caller on top, callee below) with the key press marked, that
-// the <audio> element plays it, uses the keyboard shortcuts, and opens the
-// live calls, routes and users pages. Screenshots go to t.ArtifactDir():
-// kept under -outputdir with `go test -artifacts -outputdir DIR`
-// (scripts/test.sh keeps them in test-artifacts/ for CI).
+// in-process (a tone with a DTMF key press) and drives the embedded web
+// UI in headless Chromium. While the call is up it logs in, finds the
+// call on the live calls page with its quality, and pauses and resumes
+// the recording with the buttons. Afterwards it searches the recordings
+// and opens the call's by keyboard (Enter, Tab order), checks that the
+// waveform holds the tone in both channels (caller on top, callee below)
+// with the key press, pause and resume marked, that the <audio> element
+// plays it, uses the keyboard shortcuts, and opens routes and users.
+// Screenshots go to t.ArtifactDir(): kept under -outputdir with
+// `go test -artifacts -outputdir DIR` (scripts/test.sh keeps them in
+// test-artifacts/ for CI).
 func TestWebUIPlaysRecording(t *testing.T) {
 	RequireBinary(t, "sipp", "sip-tester")
 	bin := chromium(t)
