@@ -1,10 +1,12 @@
 package webui
 
 import (
+	"encoding/json"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -78,5 +80,51 @@ func TestReferencesResolve(t *testing.T) {
 	}
 	if n < 10 {
 		t.Errorf("%d references found: the patterns no longer match the files", n)
+	}
+}
+
+// TestAPIPathsExist checks every API path the UI's modules name against
+// the API's OpenAPI document (internal/api/openapi.json), so a renamed
+// or removed endpoint fails here rather than in a browser. Template
+// parameters (${...}) match OpenAPI's {name}.
+func TestAPIPathsExist(t *testing.T) {
+	b, err := os.ReadFile("../api/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	param := regexp.MustCompile(`\{[^}]*\}`)
+	known := map[string]bool{}
+	for p := range doc.Paths {
+		known[param.ReplaceAllString(p, "{}")] = true
+	}
+	lit := regexp.MustCompile("`(/api/[^`]*)`|'(/api/[^']*)'")
+	tmpl := regexp.MustCompile(`\$\{[^}]*\}`)
+	n := 0
+	err = fs.WalkDir(Files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !strings.HasSuffix(p, ".js") {
+			return err
+		}
+		src, _ := fs.ReadFile(Files, p)
+		for _, m := range lit.FindAllStringSubmatch(string(src), -1) {
+			path := m[1] + m[2]
+			path, _, _ = strings.Cut(tmpl.ReplaceAllString(path, "{}"), "?")
+			n++
+			if !known[path] {
+				t.Errorf("%s calls %s, which the OpenAPI document does not have", p, path)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 10 {
+		t.Errorf("%d API paths found in the UI: the pattern no longer matches", n)
 	}
 }

@@ -6,7 +6,13 @@ import { get, post, del } from './api.js';
 import { h, fmtDuration, party, errorBox } from './dom.js';
 import { call } from './model.js';
 
-const what = { '': 'Recording started', '/pause': 'Recording paused', '/resume': 'Recording resumed', stop: 'Recording stopped' };
+// The recording controls: method, path and what the result is called.
+const actions = {
+  record: ['POST', (id) => `/api/calls/${id}/record`, 'Recording started'],
+  stop: ['DELETE', (id) => `/api/calls/${id}/record`, 'Recording stopped'],
+  pause: ['POST', (id) => `/api/calls/${id}/record/pause`, 'Recording paused'],
+  resume: ['POST', (id) => `/api/calls/${id}/record/resume`, 'Recording resumed'],
+};
 
 function quality(q) {
   if (!q) return '—';
@@ -24,14 +30,15 @@ export function render(main) {
       h('thead', {}, h('tr', {}, ['Caller', 'Callee', 'Duration', 'State', 'Quality', 'Recording'].map((c) => h('th', { scope: 'col' }, c)))),
       body));
 
-  const act = async (c, method, suffix) => {
-    const path = `/api/calls/${encodeURIComponent(c.callId)}/record${suffix}`;
+  const act = async (c, action) => {
+    const [method, path, done] = actions[action];
+    const url = path(encodeURIComponent(c.callId));
     const name = `${party('', c.caller)} to ${party('', c.callee)}`;
     try {
-      await (method === 'DELETE' ? del(path) : post(path, suffix ? undefined : {}));
-      out.replaceChildren(h('p', { class: 'done' }, `${what[method === 'DELETE' ? 'stop' : suffix]}: ${name}.`));
+      await (method === 'DELETE' ? del(url) : post(url, action === 'record' ? {} : undefined));
+      out.replaceChildren(h('p', { class: 'done' }, `${done}: ${name}.`));
     } catch (err) {
-      out.replaceChildren(errorBox(err, `${what[method === 'DELETE' ? 'stop' : suffix]} failed`));
+      out.replaceChildren(errorBox(err, `${action[0].toUpperCase() + action.slice(1)} failed`));
     }
     refresh();
   };
@@ -41,10 +48,10 @@ export function render(main) {
     const name = `${party('', c.caller)} to ${party('', c.callee)}`;
     const btn = (label, f) => h('button', { type: 'button', 'aria-label': `${label} recording of ${name}`, onclick: f }, label);
     const buttons = !c.answered ? [] : c.recording
-      ? [btn('Stop', () => act(c, 'DELETE', '')),
-         c.paused !== true ? btn('Pause', () => act(c, 'POST', '/pause')) : null,
-         c.paused !== false ? btn('Resume', () => act(c, 'POST', '/resume')) : null]
-      : [btn('Record', () => act(c, 'POST', ''))];
+      ? [btn('Stop', () => act(c, 'stop')),
+         c.paused !== true ? btn('Pause', () => act(c, 'pause')) : null,
+         c.paused !== false ? btn('Resume', () => act(c, 'resume')) : null]
+      : [btn('Record', () => act(c, 'record'))];
     const rec = c.recording ? (c.paused === true ? 'paused' : 'recording') : 'off';
     const cells = { dur: h('td', { class: 'num' }), q: h('td', {}) };
     const tr = h('tr', { dataset: { callId: c.callId } },
