@@ -38,8 +38,8 @@ func chromium(t *testing.T) string {
 // TestWebUIPlaysRecording records a real sipp call through callrec serve
 // in-process (a tone with a DTMF key press) and drives the embedded web
 // UI in headless Chromium. While the call is up it logs in, finds the
-// call on the live calls page with its quality, and pauses and resumes
-// the recording with the buttons. Afterwards it searches the recordings
+// call on the live calls page with its quality, and pauses, resumes and
+// stops the recording with the buttons. Afterwards it searches the recordings
 // and opens the call's by keyboard (Enter, Tab order), checks that the
 // waveform holds the tone in both channels (caller on top, callee below)
 // with the key press, pause and resume marked, that the <audio> element
@@ -117,7 +117,7 @@ func TestWebUIPlaysRecording(t *testing.T) {
 		}
 	}
 	// While the call is up: log in, see it on the live calls page,
-	// pause and resume its recording with the buttons.
+	// pause, resume and stop its recording with the buttons.
 	during := func(_ *app.Node, callID string) {
 		row := fmt.Sprintf(`tr[data-call-id=%q]`, callID)
 		run("login",
@@ -139,7 +139,11 @@ func TestWebUIPlaysRecording(t *testing.T) {
 			chromedp.Poll(`(document.querySelector('.out .done') || {}).textContent?.startsWith('Recording paused')`, nil),
 			chromedp.Click(row+` button[aria-label^=Resume]`, chromedp.ByQuery),
 			chromedp.Poll(`(document.querySelector('.out .done') || {}).textContent?.startsWith('Recording resumed')`, nil),
-			shot("2-live-call-resumed"))
+			shot("2-live-call-resumed"),
+			// Stop: the call goes on, unrecorded, and offers Record.
+			chromedp.Click(row+` button[aria-label^=Stop]`, chromedp.ByQuery),
+			chromedp.Poll(`(document.querySelector('.out .done') || {}).textContent?.startsWith('Recording stopped')`, nil),
+			chromedp.WaitVisible(row+` button[aria-label^=Record]`, chromedp.ByQuery))
 	}
 	serveCallAs(t, serveUAC{scenario: "uac_rtp_dtmf.xml", files: map[string][]byte{"call.pcap": pcap}, during: during},
 		func(c *config.Config, uas string) {
