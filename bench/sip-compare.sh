@@ -203,9 +203,9 @@ print('ok' if good else 'FAIL', f'| $name | $rate | {ok/el:.0f} | {100*f/max(ok+
   done
 }
 
-row_mem() { # name: hold $HOLD calls open, PSS and (callrec) Go heap delta per call
-  local name=$1 i
-  for i in $(seq "$REPEAT"); do
+row_mem() { # name i: hold $HOLD calls open, PSS and (callrec) Go heap delta per call
+  local name=$1 i=$2
+  {
     local heap0=0 heap1=0 k0 k1 m0 m1 l tag="$name-mem-$i" rate=200
     l=$(load)
     heapof() { # after a forced GC (the heap profile's gc=1), kept for go tool pprof
@@ -227,7 +227,7 @@ row_mem() { # name: hold $HOLD calls open, PSS and (callrec) Go heap delta per c
     python3 -c "
 n=max(int('${up:-0}' or 0),1)
 print(f'| $name | {n} | $ok/$failed | {($k1-$k0)/n:.1f} | {($m1-$m0)/n:.1f} | ' + ('{:.1f}'.format(($heap1-$heap0)/1024/n) if '$name'.startswith('callrec') else '-') + ' | $l |')"
-  done
+  }
 }
 
 for mode in $MODE; do
@@ -248,7 +248,9 @@ for mode in $MODE; do
     echo; echo "Memory per concurrent call, $HOLD calls held open (KiB; PSS summed over the processes)"
     echo "| system | calls up | completed/failed | proxy KiB/call | media KiB/call | Go heap KiB/call | load |"
     echo "|---|---|---|---|---|---|---|"
-    for s in $SYSTEMS; do start_system "$s"; row_mem "$s"; stop_system; done
+    # A fresh system per repeat: memory a process touched once stays in
+    # its RSS, so a second run in the same process would show little growth.
+    for s in $SYSTEMS; do for i in $(seq "$REPEAT"); do start_system "$s"; row_mem "$s" "$i"; stop_system; done; done
     ;;
   esac
 done
