@@ -55,7 +55,7 @@ flags:
 	tlsKey := fs.String("tls-key", "", "PEM private key of the TLS listener")
 	tlsCA := fs.String("tls-ca", "", "PEM roots, beside the system's, for TLS next hops")
 	inviteTimeout := fs.Duration("invite-timeout", def.Serve.InviteTimeout.Std(), "Timer C: cancel an INVITE ringing this long and answer 408")
-	httpListen := fs.String("http-listen", def.Serve.HTTPListen, "address of /metrics, /healthz, /readyz")
+	httpListen := fs.String("http-listen", def.Serve.HTTPListen, "address of the web UI (/), the API (/api/), /metrics, /healthz, /readyz")
 	database := fs.String("database", "", "DSN: sqlite:/path or postgres://... (default: SQLite in --data-dir)")
 	rtpListen := fs.String("rtp-listen", def.Media.Listen, "address RTP sockets bind to and SDP advertises")
 	portMin := fs.Int("port-min", def.Media.PortMin, "lowest RTP port")

@@ -131,8 +131,8 @@ type Serve struct {
 	// 127.0.0.1:5060 (use 0.0.0.0:5060 or a LAN address for real phones,
 	// with media.listen set to an address they can reach).
 	SIPListen string `yaml:"sip_listen"`
-	// HTTPListen serves /metrics, /healthz and /readyz. Zero value:
-	// 127.0.0.1:8080.
+	// HTTPListen serves the web UI (/), the API (/api/), /metrics,
+	// /healthz and /readyz. Zero value: 127.0.0.1:8080.
 	HTTPListen string `yaml:"http_listen"`
 	// Database is a DSN: "" (SQLite in DataDir), "sqlite:/path" or
 	// "postgres://...".
