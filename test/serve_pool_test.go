@@ -2,16 +2,19 @@ package test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/callrec/callrec/internal/api"
 	"github.com/callrec/callrec/internal/app"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/record"
@@ -70,6 +73,7 @@ func TestServeMediaNodeFailover(t *testing.T) {
 	c.Serve.MediaNodes = []config.MediaNode{{Address: nodes[0].Addrs[0], Weight: 1}, {Address: nodes[1].Addrs[0], Weight: 1}}
 	c.Serve.MediaCheckInterval = config.Duration(200 * time.Millisecond)
 	c.Serve.MediaTimeout = config.Duration(300 * time.Millisecond)
+	c.Serve.APITokens = []config.APIToken{{Name: "ops", Token: e2eAdmin, Role: "admin"}}
 	srv, err := app.StartServe(ctx, c, log)
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +200,21 @@ func poolCall(ctx context.Context, t *testing.T, srv *app.Node, uas *Sipp, k int
 	}
 	if got := srv.Pool.NodeOf(callID); got != node.Addrs[0] {
 		t.Errorf("%s on %q, want %s", callID, got, node.Addrs[0])
+	}
+	// The API names the remote node holding the call; its stream
+	// counters and recorder are that node's (pause: 501), and this
+	// serve has no catalogue of its own (501).
+	res, b := apiDo(t, srv, "GET", "/api/calls", e2eAdmin)
+	var list api.CallList
+	if res.StatusCode != 200 || json.Unmarshal(b, &list) != nil || len(list.Calls) != 1 ||
+		list.Calls[0].MediaNode != node.Addrs[0] || len(list.Calls[0].Streams) != 0 {
+		t.Errorf("GET /api/calls: %d %s, want the call on %s", res.StatusCode, b, node.Addrs[0])
+	}
+	if res, b := apiDo(t, srv, "POST", "/api/calls/"+url.PathEscape(callID)+"/record/pause", e2eAdmin); res.StatusCode != 501 {
+		t.Errorf("pause on a remote node: %d %s", res.StatusCode, b)
+	}
+	if res, b := apiDo(t, srv, "GET", "/api/recordings", e2eAdmin); res.StatusCode != 501 {
+		t.Errorf("recordings without a local node: %d %s", res.StatusCode, b)
 	}
 	sendInfo(t, uac, uas, callID)
 	if err := uac.Proc.Wait(ctx); err != nil {

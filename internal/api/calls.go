@@ -22,9 +22,9 @@ type Calls interface {
 // Media is what the calls API needs of the media node: the quality of a
 // call's streams, and pausing its recording.
 type Media interface {
-	// CallMedia returns the name of the media node relaying c and the
-	// counters of its stream; false when no node this process reads
-	// relays it.
+	// CallMedia returns the name of the media node relaying c ("" when
+	// none) and the counters of its stream; false when this process
+	// cannot read them (a remote node, or no stream).
 	CallMedia(c proxy.Call) (node string, st media.StreamStats, ok bool)
 	// Pause and Resume pause and resume the call's recording
 	// (record.ErrNoRecording when none runs); Paused says whether it is.
@@ -79,10 +79,10 @@ func (s *Server) live(c proxy.Call, now time.Time) LiveCall {
 	}
 	l.Paused = c.Recording && s.cfg.Media.Paused(c.CallID)
 	node, st, ok := s.cfg.Media.CallMedia(c)
+	l.MediaNode = node
 	if !ok {
 		return l
 	}
-	l.MediaNode = node
 	for i, lg := range st.Legs {
 		l.Streams = append(l.Streams, toStream(partyNames[i], lg))
 	}

@@ -82,27 +82,41 @@ func apiAudio(dir string, target ship.Target) *api.Audio {
 	return a
 }
 
-// apiMedia is the in-process media node and recorder for the API.
+// apiMedia is the media side of the calls API: the in-process node and
+// recorder (m, rec: nil when there is none) and the pool of remote nodes
+// (nil without serve.media_nodes), which names the node of each call.
 type apiMedia struct {
-	m   *media.Manager
-	rec *record.Recorder
+	m    *media.Manager
+	rec  *record.Recorder
+	pool *proxy.NodePool
 }
 
 func (a apiMedia) CallMedia(c proxy.Call) (string, media.StreamStats, bool) {
+	if !c.Anchored {
+		return "", media.StreamStats{}, false
+	}
+	node := "local"
+	if a.pool != nil {
+		node = a.pool.NodeOf(c.CallID)
+	}
+	if a.m == nil || node != "local" {
+		// A remote node's counters are its own (its /metrics).
+		return node, media.StreamStats{}, false
+	}
 	st, err := a.m.Query(c.CallID, c.FromTag, c.ToTag, 1)
-	return "local", st, err == nil
+	return node, st, err == nil
 }
 
 func (a apiMedia) Pause(callID string) error {
-	if a.rec == nil {
-		return proxy.ErrNoRecorder
+	if a.rec == nil || (a.pool != nil && a.pool.NodeOf(callID) != "local") {
+		return fmt.Errorf("%w: the call is not recorded in this process", proxy.ErrNoRecorder)
 	}
 	return a.rec.Pause(callID)
 }
 
 func (a apiMedia) Resume(callID string) error {
-	if a.rec == nil {
-		return proxy.ErrNoRecorder
+	if a.rec == nil || (a.pool != nil && a.pool.NodeOf(callID) != "local") {
+		return fmt.Errorf("%w: the call is not recorded in this process", proxy.ErrNoRecorder)
 	}
 	return a.rec.Resume(callID)
 }

@@ -143,7 +143,6 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 			return fail(err)
 		}
 		apiCfg.Catalog, apiCfg.Audio, apiCfg.Remove = n.Catalog, apiAudio(m.RecordDir, target), catalog.FileRemover(m.RecordDir, target)
-		apiCfg.Media = apiMedia{m: n.Media.Manager, rec: n.Media.Recorder}
 	}
 	var anchor proxy.Anchor
 	if len(s.MediaNodes) == 0 {
@@ -213,6 +212,11 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	apiCfg.Calls = n.Proxy
+	am := apiMedia{pool: n.Pool}
+	if n.Media != nil {
+		am.m, am.rec = n.Media.Manager, n.Media.Recorder
+	}
+	apiCfg.Media = am
 	if apiCfg.Auth, err = apiAuth(s.DataDir, s.APITokens, s.APIAdminUsers, s.APIInsecureDev); err != nil {
 		return fail(err)
 	}
