@@ -126,7 +126,11 @@ func (s *Server) audio(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", contentType(rec))
+	h.Set("X-Content-Type-Options", "nosniff")
 	if rec.Status != catalog.StatusRecording && rec.Checksum != "" {
+		// Browsers may keep it; shared caches must not (it is a
+		// recording of a call, served to an authenticated client).
+		h.Set("Cache-Control", "private")
 		h.Set("ETag", strconv.Quote(rec.Checksum))
 	} else {
 		h.Set("Cache-Control", "no-store") // still growing

@@ -118,6 +118,9 @@ func TestAudioRange(t *testing.T) {
 		res.Header.Get("Accept-Ranges") != "bytes" || res.Header.Get("Content-Disposition") != "" {
 		t.Fatalf("full: %d %v, %d bytes", res.StatusCode, res.Header, len(b))
 	}
+	if res.Header.Get("Cache-Control") != "private" || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("full: caching headers %v", res.Header)
+	}
 	etag := res.Header.Get("ETag")
 	// Seek to 1 s into the data (44-byte header, 32000 bytes a second).
 	off := 44 + 32000
