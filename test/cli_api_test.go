@@ -25,6 +25,7 @@ type apiCLI struct {
 	bin    string
 	server string
 	env    []string // extra environment (CALLREC_TOKEN...)
+	dir    string   // working directory; "" is the test's
 }
 
 // run runs callrec args with --server and returns stdout; wantOK says
@@ -33,6 +34,7 @@ func (c apiCLI) run(wantOK bool, args ...string) string {
 	c.t.Helper()
 	cmd := exec.CommandContext(c.ctx, c.bin, append(args, "--server", c.server)...)
 	cmd.Env = append(os.Environ(), c.env...)
+	cmd.Dir = c.dir
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -204,6 +206,14 @@ func TestCLIControlsLiveCall(t *testing.T) {
 	cli.run(true, "recordings", "get", rid, "-o", file, "--token", viewer)
 	if sum := fileSum(t, file); sum != row.Checksum {
 		t.Fatalf("recordings get: %s, catalogue %s", sum, row.Checksum)
+	}
+	// Without -o, the file is named after the key, in the working
+	// directory.
+	in := cli
+	in.dir = t.TempDir()
+	in.run(true, "recordings", "get", rid)
+	if got, _ := filepath.Glob(filepath.Join(in.dir, "*")); len(got) != 1 || filepath.Ext(got[0]) != ".wav" || fileSum(t, got[0]) != row.Checksum {
+		t.Errorf("recordings get without -o wrote %v (key %s)", got, row.Key)
 	}
 	if err := os.Truncate(file, row.Size/2); err != nil {
 		t.Fatal(err)
