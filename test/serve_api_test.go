@@ -174,6 +174,12 @@ func serveAPI(t *testing.T, storage config.Storage) {
 	if !strings.Contains(strings.Join(types, ","), "pause,resume") {
 		t.Errorf("events %v, want the pause and resume", types)
 	}
+	// By id: its one audio file (stereo WAV), where the storage put it.
+	res, b := apiDo(t, n, "GET", fmt.Sprintf("/api/recordings/%d", rec.ID), e2eViewer)
+	var one api.Recording
+	if res.StatusCode != 200 || json.Unmarshal(b, &one) != nil || len(one.Files) != 1 || one.Files[0].Bytes != rec.Size {
+		t.Errorf("GET recording %d: %d %s", rec.ID, res.StatusCode, b)
+	}
 	if res, b := apiDo(t, n, "GET", rec.Audio, ""); res.StatusCode != 401 {
 		t.Errorf("anonymous audio: %d %.200s", res.StatusCode, b)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/callrec/callrec/internal/blobstore"
 	"github.com/callrec/callrec/internal/catalog"
+	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/ship"
 )
 
@@ -31,9 +32,58 @@ type Audio struct {
 // errNoAudio means the audio is not where this node can read it.
 var errNoAudio = errors.New("api: audio not stored here")
 
-// Open returns a reader of r's audio (its first file) and its size.
-func (a *Audio) Open(ctx context.Context, r *catalog.Recording) (io.ReadSeekCloser, error) {
-	loc := r.Location
+// AudioFile is one audio file of a recording: recordings with layout
+// separate have one per party, and a rollover starts a new part.
+type AudioFile struct {
+	Index int    `json:"index"` // ?file=Index of the audio URL
+	Party string `json:"party,omitempty"`
+	Part  int    `json:"part"`
+	Bytes int64  `json:"bytes"`
+	// Audio is the path of this file's audio.
+	Audio    string `json:"audio"`
+	location string
+}
+
+// Files lists r's audio files from its sidecar in Dir (and where its
+// delivery marker says they went); without a sidecar, the catalogue's
+// one location.
+func (a *Audio) Files(r *catalog.Recording) []AudioFile {
+	one := []AudioFile{{Part: 1, Bytes: r.Size, location: r.Location}}
+	_, base, ok := strings.Cut(r.Key, "/")
+	if a == nil || a.Dir == "" || !ok || !filepath.IsLocal(filepath.FromSlash(base)) {
+		return one
+	}
+	side := filepath.Join(a.Dir, filepath.FromSlash(base)+".json")
+	m, err := record.ReadMeta(side)
+	if err != nil {
+		return one
+	}
+	shipped := map[string]string{}
+	if mk, err := ship.ReadMarker(side); err == nil {
+		for _, f := range mk.Files {
+			shipped[f.Path] = f.Location
+		}
+	}
+	var out []AudioFile
+	for _, f := range m.Files {
+		if f.Raw {
+			continue
+		}
+		loc := f.Path
+		if l, ok := shipped[f.Path]; ok {
+			loc = l
+		}
+		out = append(out, AudioFile{Index: len(out), Party: f.Party, Part: max(f.Part, 1), Bytes: f.Bytes, location: loc})
+	}
+	if len(out) == 0 || out[0].location != r.Location {
+		return one // the sidecar is not the catalogue's row (yet)
+	}
+	return out
+}
+
+// Open returns a reader of the audio at location (one of a recording's
+// files).
+func (a *Audio) Open(ctx context.Context, loc string) (io.ReadSeekCloser, error) {
 	switch {
 	case a == nil || loc == "":
 		return nil, errNoAudio
@@ -109,9 +159,24 @@ func (s *Server) audio(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusGone, CodeGone, "api: recording "+id+" was deleted ("+rec.Reason+")")
 		return
 	}
-	f, err := s.cfg.Audio.Open(r.Context(), rec)
+	files := s.cfg.Audio.Files(rec)
+	idx := 0
+	if v := r.URL.Query().Get("file"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, CodeBadRequest, "api: file "+strconv.Quote(v)+" is not an index")
+			return
+		}
+		if n >= len(files) {
+			writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("api: recording %s has %d audio files, no index %d", id, len(files), n))
+			return
+		}
+		idx = n
+	}
+	loc := files[idx].location
+	f, err := s.cfg.Audio.Open(r.Context(), loc)
 	if errors.Is(err, errNoAudio) {
-		writeError(w, http.StatusNotFound, CodeNotFound, "api: recording "+id+": no audio this node can read at "+strconv.Quote(rec.Location))
+		writeError(w, http.StatusNotFound, CodeNotFound, "api: recording "+id+": no audio this node can read at "+strconv.Quote(loc))
 		return
 	}
 	if err != nil {
@@ -120,14 +185,14 @@ func (s *Server) audio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	name := path.Base(filepath.ToSlash(rec.Location))
+	name := path.Base(filepath.ToSlash(loc))
 	if i := strings.LastIndexAny(name, ":/"); i >= 0 {
 		name = name[i+1:]
 	}
 	h := w.Header()
 	h.Set("Content-Type", contentType(rec))
 	h.Set("X-Content-Type-Options", "nosniff")
-	if rec.Status != catalog.StatusRecording && rec.Checksum != "" {
+	if rec.Status != catalog.StatusRecording && rec.Checksum != "" && len(files) == 1 {
 		// Browsers may keep it; shared caches must not (it is a
 		// recording of a call, served to an authenticated client).
 		h.Set("Cache-Control", "private")

@@ -41,8 +41,12 @@ type Recording struct {
 	Legs        []Leg             `json:"legs"`
 	Labels      map[string]string `json:"labels"`
 	Events      []Event           `json:"events"`
-	// Audio is the path of the audio (GET, with Range).
+	// Audio is the path of the audio (GET, with Range): its first file.
 	Audio string `json:"audio"`
+	// Files are all its audio files (one per party with layout
+	// separate, one per part after a rollover); only GET
+	// /api/recordings/{id} lists them.
+	Files []AudioFile `json:"files,omitempty"`
 }
 
 // Leg is the quality of what one party sent.
@@ -209,9 +213,18 @@ func (s *Server) recording(w http.ResponseWriter, r *http.Request) *catalog.Reco
 }
 
 func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
-	if rec := s.recording(w, r); rec != nil {
-		writeJSON(w, http.StatusOK, toRecording(rec))
+	rec := s.recording(w, r)
+	if rec == nil {
+		return
 	}
+	out := toRecording(rec)
+	if rec.Status != catalog.StatusDeleted {
+		out.Files = s.cfg.Audio.Files(rec)
+		for i := range out.Files {
+			out.Files[i].Audio = out.Audio + "?file=" + strconv.Itoa(i)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) deleteRecording(w http.ResponseWriter, r *http.Request) {

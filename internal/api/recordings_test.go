@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/callrec/callrec/internal/record"
 )
 
 // TestSearchRecordings runs the catalogue's filters through the query
@@ -186,4 +188,48 @@ func TestDeleteRecording(t *testing.T) {
 	}
 	res, b = f.do("DELETE", fmt.Sprintf("/api/recordings/%d", f.recs[2].ID), adminToken, "")
 	wantError(t, "recording", res, b, 409, CodeConflict)
+}
+
+// TestAudioFiles serves each file of a recording with layout separate
+// (one per party, from its sidecar); raw payload dumps are not audio.
+func TestAudioFiles(t *testing.T) {
+	f := newFixture(t, nil)
+	rec := f.recs[0]
+	callee := wav(1)
+	if err := os.WriteFile(filepath.Join(f.dir, "2026/11/24/call-a-callee.wav"), callee, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := record.Meta{CallID: rec.CallID, Files: []record.File{
+		{Path: rec.Location, Party: "caller", Part: 1, Bytes: rec.Size},
+		{Path: "2026/11/24/call-a.raw", Raw: true, Bytes: 10},
+		{Path: "2026/11/24/call-a-callee.wav", Party: "callee", Part: 1, Bytes: int64(len(callee))},
+	}}
+	b, _ := json.Marshal(m)
+	if err := os.WriteFile(filepath.Join(f.dir, "2026/11/24/call-a.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, body := f.do("GET", fmt.Sprintf("/api/recordings/%d", rec.ID), viewerToken, "")
+	var r Recording
+	if res.StatusCode != 200 || json.Unmarshal(body, &r) != nil || len(r.Files) != 2 ||
+		r.Files[0].Party != "caller" || r.Files[1].Party != "callee" || r.Files[1].Index != 1 ||
+		r.Files[1].Audio != fmt.Sprintf("/api/recordings/%d/audio?file=1", rec.ID) {
+		t.Fatalf("files: %d %s", res.StatusCode, body)
+	}
+	res, got := f.do("GET", r.Files[1].Audio, viewerToken, "")
+	if res.StatusCode != 200 || string(got) != string(callee) || res.Header.Get("ETag") != "" {
+		t.Errorf("callee file: %d, %d bytes, ETag %q", res.StatusCode, len(got), res.Header.Get("ETag"))
+	}
+	res, got = f.do("GET", r.Files[0].Audio, viewerToken, "", "Range", "bytes=0-3")
+	if res.StatusCode != 206 || string(got) != "RIFF" {
+		t.Errorf("caller file: %d %q", res.StatusCode, got)
+	}
+	res, body = f.do("GET", r.Audio+"?file=2", viewerToken, "")
+	wantError(t, "file past the last", res, body, 404, CodeNotFound)
+	res, body = f.do("GET", r.Audio+"?file=x", viewerToken, "")
+	wantError(t, "bad file", res, body, 400, CodeBadRequest)
+	// Without a sidecar, the one file of the catalogue.
+	res, body = f.do("GET", fmt.Sprintf("/api/recordings/%d", f.recs[1].ID), viewerToken, "")
+	if json.Unmarshal(body, &r) != nil || len(r.Files) != 1 || r.Files[0].Bytes != f.recs[1].Size {
+		t.Errorf("one file: %s", body)
+	}
 }
