@@ -148,6 +148,12 @@ func collectorKilledMidCall(t *testing.T, database string) {
 	t.Logf("collector killed holding %d bytes, %d packets relayed each way", atKill, pktsAtKill)
 	// The call goes on for a second with the collector gone.
 	waitUntil("the call to go on without the collector", func() bool { return relayed() >= pktsAtKill+50 })
+	// What the collector has not taken is the spool, in serve's /metrics.
+	spool := func() float64 {
+		v, _ := ScrapeMetrics(t, "http://"+n.HTTP+"/metrics").Value("callrec_ship_spool_bytes")
+		return v
+	}
+	waitUntil("a spool of the audio recorded since the kill", func() bool { return spool() > 8000 })
 	startCollector("collector (restarted)")
 	waitUntil("the recording to resume at the restarted collector", func() bool { return partSize() > atKill+16000 })
 	if relayed() == 0 {
@@ -173,6 +179,7 @@ func collectorKilledMidCall(t *testing.T, database string) {
 		_, err := ship.ReadMarker(side)
 		return err == nil
 	})
+	waitUntil("an empty spool once delivered", func() bool { return spool() == 0 })
 	local, err := os.ReadFile(filepath.Join(c.Serve.DataDir, "recordings", m.Files[0].Path))
 	if err != nil {
 		t.Fatal(err)
