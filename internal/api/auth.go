@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/callrec/callrec/internal/store"
@@ -101,10 +103,14 @@ func PrincipalOf(ctx context.Context) *Principal {
 }
 
 type authenticator struct {
-	cfg    AuthConfig
-	st     *store.Store
-	hashes [][32]byte // of cfg.Tokens, in order
-	ttl    time.Duration
+	mu sync.Mutex
+	// revoked holds the MACs of cookies logged out, until they expire:
+	// a copy of a logged-out cookie is refused by this process.
+	revoked map[string]time.Time
+	cfg     AuthConfig
+	st      *store.Store
+	hashes  [][32]byte // of cfg.Tokens, in order
+	ttl     time.Duration
 }
 
 func newAuthenticator(c AuthConfig, st *store.Store) (*authenticator, error) {
@@ -215,10 +221,16 @@ type session struct {
 	Name    string `json:"n"`
 	Role    Role   `json:"r"`
 	Expires int64  `json:"e"` // Unix seconds
+	// Nonce makes each login's cookie unique, so that logging one
+	// out revokes no other.
+	Nonce string `json:"i"`
 }
 
 // sign returns the cookie value: base64url(JSON) "." base64url(HMAC-SHA256).
 func (a *authenticator) sign(s session) string {
+	if s.Nonce == "" {
+		s.Nonce = rand.Text()[:16]
+	}
 	b, _ := json.Marshal(s)
 	m := hmac.New(sha256.New, a.cfg.Secret)
 	m.Write(b)
@@ -227,6 +239,15 @@ func (a *authenticator) sign(s session) string {
 }
 
 func (a *authenticator) verify(v string, now time.Time) (*Principal, error) {
+	s, err := a.check(v, now)
+	if err != nil {
+		return nil, err
+	}
+	return &Principal{Name: s.Name, Role: s.Role.String(), Via: "session", role: s.Role}, nil
+}
+
+// check returns the live session of cookie value v.
+func (a *authenticator) check(v string, now time.Time) (*session, error) {
 	enc := base64.RawURLEncoding
 	p64, m64, ok := strings.Cut(v, ".")
 	payload, err1 := enc.DecodeString(p64)
@@ -246,7 +267,13 @@ func (a *authenticator) verify(v string, now time.Time) (*Principal, error) {
 	if now.Unix() >= s.Expires {
 		return nil, errors.New("session expired: log in again")
 	}
-	return &Principal{Name: s.Name, Role: s.Role.String(), Via: "session", role: s.Role}, nil
+	a.mu.Lock()
+	_, out := a.revoked[m64]
+	a.mu.Unlock()
+	if out {
+		return nil, errors.New("session logged out: log in again")
+	}
+	return &s, nil
 }
 
 // LoginRequest is the body of POST /api/login: a user of the users
@@ -327,6 +354,9 @@ func (a *authenticator) user(ctx context.Context, req LoginRequest) (*Principal,
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		s.auth.revoke(c.Value, time.Now())
+	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 	w.WriteHeader(http.StatusNoContent)
@@ -335,3 +365,30 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 func (s *Server) session(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, PrincipalOf(r.Context()))
 }
+
+// revoke refuses the session cookie v from now until it expires. Expired
+// entries are dropped as new ones come; at most maxRevoked are kept (past
+// that, the oldest sessions simply run to their expiry).
+func (a *authenticator) revoke(v string, now time.Time) {
+	sess, err := a.check(v, now)
+	if err != nil {
+		return // not a live session of this server: nothing to revoke
+	}
+	_, mac, _ := strings.Cut(v, ".")
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.revoked == nil {
+		a.revoked = map[string]time.Time{}
+	}
+	for k, exp := range a.revoked {
+		if !now.Before(exp) {
+			delete(a.revoked, k)
+		}
+	}
+	if len(a.revoked) < maxRevoked {
+		a.revoked[mac] = time.Unix(sess.Expires, 0)
+	}
+}
+
+// maxRevoked bounds the logged-out sessions remembered.
+const maxRevoked = 100000

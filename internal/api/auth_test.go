@@ -155,6 +155,7 @@ func TestLoginCookie(t *testing.T) {
 		if want := map[string]int{"viewer": 403, "admin": 200}[c.role]; res.StatusCode != want {
 			t.Errorf("routes as %s: %d, want %d", c.role, res.StatusCode, want)
 		}
+		copied := ck.Value
 		res, _ = call(cl, "POST", "/api/logout", "")
 		if res.StatusCode != 204 {
 			t.Errorf("logout: %d", res.StatusCode)
@@ -163,6 +164,9 @@ func TestLoginCookie(t *testing.T) {
 		if res.StatusCode != 401 {
 			t.Errorf("search after logout: %d", res.StatusCode)
 		}
+		// A copy of the cookie taken before the logout is refused too.
+		res, b = f.do("GET", "/api/recordings", "", "", "Cookie", SessionCookie+"="+copied)
+		wantError(t, "copied cookie after logout", res, b, 401, CodeUnauthorized)
 	}
 	// Cookies this server did not sign, or that expired, are refused.
 	other, err := newAuthenticator(AuthConfig{Secret: []byte(strings.Repeat("x", 32))}, nil)

@@ -27,9 +27,10 @@
 // never sends it cross-site, which is the UI's CSRF defence), an HMAC of
 // name, role and expiry under a server secret. Tokens are compared by
 // SHA-256 in constant time, so the config may hold only the hash.
-// Logout clears the cookie; a copied cookie stays valid until it expires
-// (12 h): sessions are stateless so that any process with the secret
-// accepts them. Credentials that are present but wrong are refused even
+// Logout clears the cookie and this process refuses copies of it until
+// it would have expired (12 h); sessions are otherwise stateless, so a
+// copy stays valid at another process sharing the secret, and across a
+// restart. Credentials that are present but wrong are refused even
 // with AuthConfig.Insecure. An address that fails 10 logins within a
 // minute is answered 429 until the minute ends (SIP passwords are often
 // short); bearer tokens are long random secrets and are not throttled.
