@@ -8,9 +8,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -89,12 +91,38 @@ func TestWebUIPlaysRecording(t *testing.T) {
 			return os.WriteFile(filepath.Join(shots, name+".png"), b, 0o644)
 		})
 	}
+	// The browser starts now, tied to bctx; each step then gets 15 s of
+	// its own, so that a stuck one still leaves time to show the page.
+	if err := chromedp.Run(bctx); err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	// Any uncaught exception in the UI's scripts fails the test.
+	var jsMu sync.Mutex
+	var jsErrors []string
+	chromedp.ListenTarget(bctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			jsMu.Lock()
+			jsErrors = append(jsErrors, e.ExceptionDetails.Error())
+			jsMu.Unlock()
+		}
+	})
+	t.Cleanup(func() {
+		jsMu.Lock()
+		defer jsMu.Unlock()
+		for _, e := range jsErrors {
+			t.Errorf("uncaught in the page: %s", e)
+		}
+	})
 	run := func(what string, actions ...chromedp.Action) {
 		t.Helper()
-		if err := chromedp.Run(bctx, actions...); err != nil {
-			var html string
-			_ = chromedp.Run(bctx, chromedp.OuterHTML("main", &html, chromedp.ByQuery))
-			t.Fatalf("%s: %v\npage: %.2000s", what, err, html)
+		sctx, scancel := context.WithTimeout(bctx, 15*time.Second)
+		defer scancel()
+		if err := chromedp.Run(sctx, actions...); err != nil {
+			dctx, dcancel := context.WithTimeout(bctx, 5*time.Second)
+			defer dcancel()
+			var html, url string
+			_ = chromedp.Run(dctx, chromedp.Location(&url), chromedp.OuterHTML("body", &html, chromedp.ByQuery), shot("failed"))
+			t.Fatalf("%s: %v\nat %s: %.3000s", what, err, url, html)
 		}
 	}
 

@@ -92,6 +92,10 @@ export function recording(r) {
       party: pick(e, 'party', 'Party') || '',
       value: pick(e, 'value', 'Value') ?? '',
     })),
+    files: (pick(r, 'files') || []).map((f, i) => ({
+      index: pick(f, 'index') ?? i, party: pick(f, 'party') || '', part: pick(f, 'part') || 1,
+      bytes: pick(f, 'bytes', 'size'), audio: pick(f, 'audio') || '',
+    })).filter((f) => f.audio),
     audioUrl: pick(r, 'audio', 'audio_url') || `/api/recordings/${encodeURIComponent(pick(r, 'id', 'ID'))}/audio`,
   };
 }

@@ -32,7 +32,15 @@ export async function render(main, id) {
   const seek = h('input', { type: 'range', min: 0, max: 1000, value: 0, step: 1, 'aria-label': 'Position', id: 'seek' });
   const clock = h('output', { for: 'seek', class: 'clock' }, '0:00.0');
   const rate = h('select', { 'aria-label': 'Speed' }, [0.75, 1, 1.25, 1.5, 2].map((x) => h('option', { value: x, selected: x === 1 }, `${x}×`)));
-  const download = h('a', { href: r.audioUrl + (r.audioUrl.includes('?') ? '&' : '?') + 'download=1', download: `recording-${r.id}`, class: 'button' }, 'Download');
+  const saveURL = (url) => url + (url.includes('?') ? '&' : '?') + 'download=1';
+  const download = h('a', { href: saveURL(r.audioUrl), download: `recording-${r.id}`, class: 'button' }, 'Download');
+  // Several files (one per party with layout separate, parts after a
+  // rollover): a choice of which one plays; the waveform draws the
+  // chosen file, or both parties' files of its part side by side.
+  const fileName = (f) => `${f.party || 'file'}${r.files.some((g) => g.part > 1) ? ', part ' + f.part : ''}${f.bytes ? ' (' + fmtBytes(f.bytes) + ')' : ''}`;
+  const fileSel = r.files.length > 1
+    ? h('select', { 'aria-label': 'Audio file' }, r.files.map((f, i) => h('option', { value: i }, fileName(f))))
+    : null;
   const delBtn = h('button', { type: 'button', class: 'danger' }, 'Delete');
   const msg = h('div', { 'aria-live': 'polite' });
 
@@ -90,7 +98,7 @@ export async function render(main, id) {
     h('section', { class: 'player', 'aria-label': 'Player' },
       h('div', { class: 'legend' }, h('span', { class: 'caller' }, callerLabel), h('span', { class: 'callee' }, calleeLabel)),
       canvas, waveState,
-      h('div', { class: 'controls' }, back, playBtn, fwd, seek, clock, rate, download, delBtn),
+      h('div', { class: 'controls' }, back, playBtn, fwd, seek, clock, rate, fileSel, download, delBtn),
       h('p', { class: 'hint' }, 'Keys: Space or k play/pause, ← → or j l seek 5 s, Home start, End end.'),
       audio, msg),
     h('div', { class: 'cols' },
@@ -100,6 +108,7 @@ export async function render(main, id) {
         ['Direction', r.direction], ['Codecs', r.codecs], ['Format', r.format], ['Profile', r.profile],
         ['Size', fmtBytes(r.size)], ['Checksum', r.checksum], ['Node', r.node], ['Call-ID', r.callId],
         ['Labels', Object.entries(r.labels).map(([k, v]) => (v ? `${k}=${v}` : k)).join(', ')],
+        ['Files', r.files.length > 1 ? h('ul', { class: 'files' }, r.files.map((f) => h('li', {}, h('a', { href: saveURL(f.audio), download: '' }, fileName(f))))) : ''],
       ])),
       h('section', { 'aria-labelledby': 'h-quality' }, h('h2', { id: 'h-quality' }, 'Quality'),
         h('table', {}, h('thead', {}, h('tr', {}, ['', 'Packets', 'Lost', 'Jitter (ms)', 'MOS'].map((c) => h('th', { scope: 'col' }, c)))),
@@ -121,9 +130,31 @@ export async function render(main, id) {
   window.addEventListener('resize', onResize);
   wave.draw();
 
+  // drawFile draws file i (or the recording's one audio): with layout
+  // separate, the caller's and callee's files of its part as two rows.
+  async function drawFile(i) {
+    const f = r.files[i];
+    const pair = f && f.party ? ['caller', 'callee'].map((p) => r.files.find((g) => g.party === p && g.part === f.part)) : [];
+    if (pair[0] && pair[1]) {
+      const [a, b] = await Promise.all(pair.map((g) => load(g.audio, maxDecode)));
+      return { rate: a.rate, frames: Math.max(a.frames, b.frames * (a.rate / b.rate)), peaks: [a.peaks[0], b.peaks[0]] };
+    }
+    return load(f ? f.audio : r.audioUrl, maxDecode);
+  }
+  if (fileSel) {
+    fileSel.addEventListener('change', async () => {
+      const f = r.files[Number(fileSel.value)];
+      audio.pause();
+      audio.src = f.audio;
+      download.href = saveURL(f.audio);
+      canvas.dataset.ready = '';
+      try { wave.set(await drawFile(Number(fileSel.value)), markers); } catch (err) { waveState.replaceChildren(errorBox(err, 'Waveform unavailable')); }
+      update();
+    });
+  }
   (async () => {
     try {
-      const data = await load(r.audioUrl, maxDecode);
+      const data = await drawFile(0);
       wave.set(data, markers);
       canvas.dataset.ready = wave.nonBlank() ? 'drawn' : 'silent';
       waveState.textContent = `${data.peaks.length === 1 ? 'One channel (mixed)' : 'Two channels'}, ${fmtClock(wave.duration)}${wave.nonBlank() ? '' : ', silent'}.`;
