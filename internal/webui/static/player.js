@@ -118,7 +118,11 @@ export async function render(main, id) {
   const onKey = (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const t = e.target;
-    if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+    // Text fields and selects keep their keys; on the position slider
+    // only Space and k are ours (its arrows move it natively).
+    const slider = t && t.tagName === 'INPUT' && t.type === 'range';
+    if (t && !slider && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+    if (slider && e.key !== ' ' && e.key !== 'k') return;
     if ((e.key === ' ' && !(t && t.tagName === 'BUTTON')) || e.key === 'k') { e.preventDefault(); toggle(); }
     else if (e.key === 'ArrowLeft' || e.key === 'j') { e.preventDefault(); seekTo(audio.currentTime - 5); }
     else if (e.key === 'ArrowRight' || e.key === 'l') { e.preventDefault(); seekTo(audio.currentTime + 5); }
