@@ -116,6 +116,10 @@ type Catalog struct {
 	db  *sql.DB
 	now func() time.Time
 
+	// Statements of put, prepared once: SQLite otherwise compiles each
+	// of them again for every recording.
+	putStmt, delLabels, insLabel, delEvents, insEvent *sql.Stmt
+
 	// Observe, when set right after Open (before the Catalog is shared),
 	// is called with the kind and duration of each query: catalog_search,
 	// catalog_get, catalog_put_batch, catalog_set_status; failed ones
@@ -137,7 +141,24 @@ func Open(ctx context.Context, st *store.Store) (*Catalog, error) {
 	if err := st.Migrate(ctx, migrations); err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
-	return &Catalog{st: st, db: st.DB(), now: time.Now}, nil
+	c := &Catalog{st: st, db: st.DB(), now: time.Now}
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&c.putStmt, putSQL},
+		{&c.delLabels, `DELETE FROM recording_labels WHERE recording_id = ?`},
+		{&c.insLabel, `INSERT INTO recording_labels (recording_id, name, value, rec_started) VALUES (?, ?, ?, ?)`},
+		{&c.delEvents, `DELETE FROM recording_events WHERE recording_id = ?`},
+		{&c.insEvent, `INSERT INTO recording_events (recording_id, seq, type, at_ms, duration_ms, party, value, rec_started)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
+	} {
+		var err error
+		if *p.stmt, err = c.db.PrepareContext(ctx, st.Rebind(p.sql)); err != nil {
+			return nil, fmt.Errorf("catalog: prepare: %w", err)
+		}
+	}
+	return c, nil
 }
 
 func ms(t time.Time) int64 {
@@ -246,7 +267,7 @@ func (c *Catalog) PutBatch(ctx context.Context, rs []*Recording) error {
 
 func (c *Catalog) put(ctx context.Context, tx *sql.Tx, r *Recording) error {
 	l0, l1 := r.Legs[0], r.Legs[1]
-	err := tx.QueryRowContext(ctx, c.st.Rebind(putSQL), r.Key, r.CallID, r.FromTag, r.ToTag, r.Caller, r.Callee,
+	err := tx.StmtContext(ctx, c.putStmt).QueryRowContext(ctx, r.Key, r.CallID, r.FromTag, r.ToTag, r.Caller, r.Callee,
 		r.CallerName, r.CalleeName, userPart(r.Caller), userPart(r.Callee), parties(r), r.Direction,
 		ms(r.Started), ms(r.Answered), ms(r.Ended), r.Duration.Milliseconds(), r.Codecs, r.Profile, r.Format,
 		r.Size, r.Checksum, r.Location, string(r.Status), r.Reason, r.Node,
@@ -264,7 +285,7 @@ func (c *Catalog) put(ctx context.Context, tx *sql.Tx, r *Recording) error {
 	if err != nil {
 		return fmt.Errorf("catalog: put %s: %w", r.Key, err)
 	}
-	if _, err := tx.ExecContext(ctx, c.st.Rebind(`DELETE FROM recording_labels WHERE recording_id = ?`), r.ID); err != nil {
+	if _, err := tx.StmtContext(ctx, c.delLabels).ExecContext(ctx, r.ID); err != nil {
 		return fmt.Errorf("catalog: put %s: labels: %w", r.Key, err)
 	}
 	names := make([]string, 0, len(r.Labels))
@@ -273,17 +294,15 @@ func (c *Catalog) put(ctx context.Context, tx *sql.Tx, r *Recording) error {
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		if _, err := tx.ExecContext(ctx, c.st.Rebind(`INSERT INTO recording_labels (recording_id, name, value, rec_started) VALUES (?, ?, ?, ?)`),
-			r.ID, k, r.Labels[k], ms(r.Started)); err != nil {
+		if _, err := tx.StmtContext(ctx, c.insLabel).ExecContext(ctx, r.ID, k, r.Labels[k], ms(r.Started)); err != nil {
 			return fmt.Errorf("catalog: put %s: label %s: %w", r.Key, k, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, c.st.Rebind(`DELETE FROM recording_events WHERE recording_id = ?`), r.ID); err != nil {
+	if _, err := tx.StmtContext(ctx, c.delEvents).ExecContext(ctx, r.ID); err != nil {
 		return fmt.Errorf("catalog: put %s: events: %w", r.Key, err)
 	}
 	for i, e := range r.Events {
-		if _, err := tx.ExecContext(ctx, c.st.Rebind(`INSERT INTO recording_events (recording_id, seq, type, at_ms, duration_ms, party, value, rec_started)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), r.ID, i, e.Type, e.At.Milliseconds(), e.Duration.Milliseconds(), e.Party, e.Value, ms(r.Started)); err != nil {
+		if _, err := tx.StmtContext(ctx, c.insEvent).ExecContext(ctx, r.ID, i, e.Type, e.At.Milliseconds(), e.Duration.Milliseconds(), e.Party, e.Value, ms(r.Started)); err != nil {
 			return fmt.Errorf("catalog: put %s: event %d: %w", r.Key, i, err)
 		}
 	}

@@ -89,6 +89,7 @@ type Recorder struct {
 
 	mu      sync.Mutex
 	recs    map[string]*Recording // by Call-ID, while recording
+	names   map[string]bool       // base names of the recordings in recs
 	opts    map[string]Options    // given before the recording started
 	closed  bool
 	next    int
@@ -129,7 +130,7 @@ func New(cfg Config) (*Recorder, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	r := &Recorder{cfg: cfg, log: cfg.Logger, recs: map[string]*Recording{}, opts: map[string]Options{}}
+	r := &Recorder{cfg: cfg, log: cfg.Logger, recs: map[string]*Recording{}, names: map[string]bool{}, opts: map[string]Options{}}
 	n, err := Recover(cfg.Dir, r.log, cfg.OnMeta)
 	if err != nil {
 		r.log.Warn("recovery scan", "err", err)
@@ -291,6 +292,7 @@ func (r *Recorder) done(rec *Recording) {
 	if r.recs[rec.meta.CallID] == rec {
 		delete(r.recs, rec.meta.CallID)
 	}
+	delete(r.names, rec.base)
 	r.mu.Unlock()
 }
 

@@ -25,8 +25,11 @@ type Recording struct {
 	r        *Recorder
 	base     string // path below Dir without extension or part suffix
 	metaPath string
-	start    int64 // recording clock origin, unix nanos
-	opts     Options
+	// metaPending: the first sidecar is still to be written (by the
+	// worker: see newRecording).
+	metaPending bool
+	start       int64 // recording clock origin, unix nanos
+	opts        Options
 
 	mu      sync.Mutex
 	streams []*streamTap
@@ -103,20 +106,25 @@ func newRecording(r *Recorder, info media.StreamInfo, o Options) (*Recording, er
 		rec.meta.Profile = "default"
 	}
 	rec.base = baseName(r.cfg.NameTemplate, &rec.meta)
-	// Two recordings of one call in the same second get distinct names.
+	// Two recordings of one call in the same second get distinct names:
+	// the name is reserved (r.names, under r.mu) until the recording is
+	// done, and checked against sidecars already on disk.
 	for i := 2; ; i++ {
-		if _, err := os.Stat(filepath.Join(r.cfg.Dir, rec.base+".json")); os.IsNotExist(err) {
-			break
+		if !r.names[rec.base] {
+			if _, err := os.Stat(filepath.Join(r.cfg.Dir, rec.base+".json")); os.IsNotExist(err) {
+				break
+			}
 		}
 		rec.base = baseName(r.cfg.NameTemplate, &rec.meta) + "-" + strconv.Itoa(i)
 	}
+	r.names[rec.base] = true
 	rec.metaPath = filepath.Join(r.cfg.Dir, rec.base+".json")
-	if err := os.MkdirAll(filepath.Dir(rec.metaPath), 0o755); err != nil {
-		return nil, fmt.Errorf("record: %w", err)
-	}
-	if err := rec.writeMeta(); err != nil {
-		return nil, err
-	}
+	// The first sidecar is written by the recording's worker, on its
+	// next tick or with the files at the first packet: not here, on the
+	// signalling path (the proxy waits for R before relaying the 200)
+	// and under the recorder's lock. A crash before then loses a
+	// recording without audio.
+	rec.metaPending = true
 	r.log.Info("recording started", "call_id", info.CallID, "file", rec.base)
 	return rec, nil
 }
@@ -188,6 +196,13 @@ func (rec *Recording) process(now int64, final bool) bool {
 	if ended {
 		rec.finish(now)
 		return true
+	}
+	if rec.metaPending {
+		if err := os.MkdirAll(filepath.Dir(rec.metaPath), 0o755); err != nil {
+			rec.fail(err)
+		} else if err := rec.writeMeta(); err != nil {
+			rec.fail(err)
+		}
 	}
 	return false
 }
@@ -292,9 +307,15 @@ func (rec *Recording) openPart() error {
 
 // writeMeta writes the sidecar and tells Config.OnMeta.
 func (rec *Recording) writeMeta() error {
+	if rec.metaPending {
+		if err := os.MkdirAll(filepath.Dir(rec.metaPath), 0o755); err != nil {
+			return err
+		}
+	}
 	if err := writeMeta(rec.metaPath, &rec.meta); err != nil {
 		return err
 	}
+	rec.metaPending = false
 	if f := rec.r.cfg.OnMeta; f != nil {
 		f(rec.metaPath)
 	}
