@@ -51,6 +51,10 @@ func NewIndexer(c *Catalog, dir, node string, log *slog.Logger) *Indexer {
 	return &Indexer{c: c, dir: dir, node: node, log: log, queue: make(chan string, 4096)}
 }
 
+// batchDelay is how long the indexer gathers notifications before it
+// writes them.
+const batchDelay = 200 * time.Millisecond
+
 // Notify queues the sidecar at path for indexing. It never blocks: when
 // the queue is full the indexer rescans later instead.
 func (ix *Indexer) Notify(path string) {
@@ -86,6 +90,11 @@ func (ix *Indexer) Run(ctx context.Context) {
 	// A queue overflow sets dirty without a wake-up of its own.
 	tick := time.NewTicker(10 * time.Second)
 	defer tick.Stop()
+	// Notifications are gathered for batchDelay before they are put: a
+	// call's start and end often fall in one window (one row written,
+	// not two) and one transaction carries every call of the window.
+	var gatherC <-chan time.Time
+	gathered := false
 	for {
 		if retryC == nil {
 			ok := true
@@ -99,9 +108,11 @@ func (ix *Indexer) Run(ctx context.Context) {
 					ix.log.Info("catalogue rescan", "recordings", n)
 				}
 			}
-			if ok && len(pending) > 0 {
+			if ok && len(pending) > 0 && (gathered || len(pending) >= 256) {
+				gathered, gatherC = false, nil
 				if err := ix.flush(ctx, pending); err != nil {
 					ok = false
+					gathered = true // retried as soon as the backoff ends
 					fail(err)
 				}
 			}
@@ -115,17 +126,11 @@ func (ix *Indexer) Run(ctx context.Context) {
 			return
 		case p := <-ix.queue:
 			pending[p] = true
-			// Gather what else arrived, so one transaction carries
-			// a burst of call ends.
-		gather:
-			for len(pending) < 256 {
-				select {
-				case p := <-ix.queue:
-					pending[p] = true
-				default:
-					break gather
-				}
+			if gatherC == nil && !gathered {
+				gatherC = time.After(batchDelay)
 			}
+		case <-gatherC:
+			gathered, gatherC = true, nil
 		case <-retryC:
 			retry, retryC = nil, nil
 		case <-tick.C:
