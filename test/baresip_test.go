@@ -3,14 +3,10 @@ package test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/callrec/callrec/internal/app"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/store"
@@ -39,19 +35,7 @@ func TestServeRecordsBaresipCall(t *testing.T) {
 	c.Serve.HTTPListen = "127.0.0.1:0"
 	c.Media.PortMin = FreeUDPRange(t, "127.0.0.1", 32)
 	c.Media.PortMax = c.Media.PortMin + 31
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	n, err := app.StartServe(ctx, c, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer ccancel()
-		n.Close(cctx)
-	})
+	n := StartServe(t, ctx, c)
 	proxy := c.Serve.SIPListen
 	// With users in the database, serve.auth: auto challenges the
 	// REGISTERs (401) and the INVITE (407): baresip answers with digest

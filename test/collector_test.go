@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -90,19 +88,7 @@ func collectorKilledMidCall(t *testing.T, database string) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	n, err := app.StartServe(ctx, c, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer ccancel()
-		n.Close(cctx)
-	})
+	n := StartServe(t, ctx, c)
 
 	callID := fmt.Sprintf("callrec-collector-%d", os.Getpid())
 	uac := StartSipp(t, SippConfig{

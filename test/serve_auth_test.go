@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -33,19 +31,7 @@ func TestServeAuth(t *testing.T) {
 		c.Serve.HTTPListen = "127.0.0.1:0"
 		c.Media.PortMin = FreeUDPRange(t, "127.0.0.1", 4)
 		c.Media.PortMax = c.Media.PortMin + 3
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		if testing.Verbose() {
-			log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-		}
-		n, err := app.StartServe(ctx, c, log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer ccancel()
-			n.Close(cctx)
-		})
+		n := StartServe(t, ctx, c)
 		// The realm is the AOR's domain: the proxy's address.
 		if err := n.Store.AddUser(ctx, store.User{Username: "alice", Domain: "127.0.0.1",
 			HA1: store.HA1("alice", "127.0.0.1", "s3cret"), Enabled: true}); err != nil {

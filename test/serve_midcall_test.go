@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/internal/api"
-	"github.com/callrec/callrec/internal/app"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/record"
 )
@@ -58,19 +55,7 @@ func midCallRecording(t *testing.T, tcp bool) {
 	c.Serve.APITokens = []config.APIToken{{Name: "test", Token: "midcall-admin-token", Role: "admin"}}
 	c.Media.PortMin = FreeUDPRange(t, "127.0.0.1", 32)
 	c.Media.PortMax = c.Media.PortMin + 31
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	n, err := app.StartServe(ctx, c, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer ccancel()
-		n.Close(cctx)
-	})
+	n := StartServe(t, ctx, c)
 	server := "http://" + n.HTTP
 	cli := func(args ...string) []byte {
 		t.Helper()

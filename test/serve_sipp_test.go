@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -203,19 +202,7 @@ func serveCallAs(t *testing.T, u serveUAC, conf func(c *config.Config, uas strin
 	}
 	c.Media.PortMin = FreeUDPRange(t, "127.0.0.1", 32)
 	c.Media.PortMax = c.Media.PortMin + 31
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	n, err := app.StartServe(ctx, c, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer ccancel()
-		n.Close(cctx)
-	})
+	n := StartServe(t, ctx, c)
 	if setup != nil {
 		setup(t, n, uas.Addr())
 	}
