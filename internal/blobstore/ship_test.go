@@ -5,85 +5,18 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/ship"
+	"github.com/callrec/callrec/internal/ship/shiptest"
 	"github.com/callrec/callrec/internal/store/storetest"
 )
-
-// recording is what the recorder leaves on disk: a sidecar naming a WAV
-// file that grows, its header (the data size) rewritten at each flush.
-type recording struct {
-	t             *testing.T
-	dir, base     string
-	sidecar, path string
-	f             *os.File
-	data          int
-}
-
-func newRecording(t *testing.T, dir, base string) *recording {
-	t.Helper()
-	r := &recording{t: t, dir: dir, base: base, sidecar: filepath.Join(dir, base+".json"), path: filepath.Join(dir, base+".wav")}
-	if err := os.MkdirAll(filepath.Dir(r.path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(r.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	r.f = f
-	r.header()
-	r.meta(record.StatusRecording)
-	return r
-}
-
-func (r *recording) header() {
-	h := make([]byte, 44)
-	copy(h, "RIFF")
-	binary.LittleEndian.PutUint32(h[4:], uint32(36+r.data))
-	copy(h[8:], "WAVEfmt ")
-	copy(h[36:], "data")
-	binary.LittleEndian.PutUint32(h[40:], uint32(r.data))
-	if _, err := r.f.WriteAt(h, 0); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-// grow appends n bytes of audio and rewrites the header.
-func (r *recording) grow(n int) {
-	if _, err := r.f.WriteAt(pattern(r.data, n), int64(44+r.data)); err != nil {
-		r.t.Fatal(err)
-	}
-	r.data += n
-	r.header()
-}
-
-func (r *recording) meta(status string) {
-	m := record.Meta{CallID: r.base, Started: time.Now(), Status: status,
-		Files: []record.File{{Path: r.base + ".wav", Part: 1}}}
-	b, _ := json.Marshal(m)
-	if err := os.WriteFile(r.sidecar, b, 0o644); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-func (r *recording) content() []byte {
-	b, err := os.ReadFile(r.path)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return b
-}
 
 // waitFor polls f until it holds or d passes.
 func waitFor(t *testing.T, d time.Duration, what string, f func() bool) {
@@ -140,17 +73,17 @@ func TestShipLive(t *testing.T) {
 			var shipped atomic.Value
 			s, _ := runShipper(t, ship.Config{Dir: src, Target: tg, OnShipped: func(p string) { shipped.Store(p) }})
 			rec := newRecording(t, src, "2026/11/24/call1")
-			s.Notify(rec.sidecar)
+			s.Notify(rec.Sidecar)
 			const key = "2026/11/24/call1.wav"
 			for range 3 {
-				rec.grow(40000)
-				want := rec.content()
+				rec.Grow(40000)
+				want := rec.Content()
 				waitFor(t, 10*time.Second, "the growing recording in the database", func() bool { return blobEquals(tg, key, want) })
 			}
-			rec.grow(777)
-			want := rec.content()
-			rec.meta(record.StatusComplete)
-			s.Notify(rec.sidecar)
+			rec.Grow(777)
+			want := rec.Content()
+			rec.Meta(record.StatusComplete)
+			s.Notify(rec.Sidecar)
 			waitFor(t, 10*time.Second, "delivery", func() bool { return shipped.Load() != nil })
 			b, err := tg.OpenBlob(context.Background(), key)
 			if err != nil {
@@ -160,14 +93,14 @@ func TestShipLive(t *testing.T) {
 			if !b.Committed() || b.SHA256() != hex.EncodeToString(sum[:]) || !blobEquals(tg, key, want) {
 				t.Errorf("blob committed=%v sha256=%s, want the file's %x (%d bytes)", b.Committed(), b.SHA256(), sum, len(want))
 			}
-			mk, err := ship.ReadMarker(rec.sidecar)
+			mk, err := ship.ReadMarker(rec.Sidecar)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(mk.Files) != 1 || mk.Files[0].Location != "blob:"+key || mk.Files[0].SHA256 != hex.EncodeToString(sum[:]) {
 				t.Errorf("marker %+v", mk)
 			}
-			if _, err := os.Stat(rec.path); !os.IsNotExist(err) {
+			if _, err := os.Stat(rec.Path); !os.IsNotExist(err) {
 				t.Errorf("local audio kept: %v", err)
 			}
 		})
@@ -184,19 +117,19 @@ func TestShipResume(t *testing.T) {
 			tg1, _ := openTarget(t, dsn, 0)
 			s1, stop1 := runShipper(t, ship.Config{Dir: src, Target: tg1})
 			rec := newRecording(t, src, "r")
-			s1.Notify(rec.sidecar)
-			rec.grow(300000)
-			want := rec.content()
+			s1.Notify(rec.Sidecar)
+			rec.Grow(300000)
+			want := rec.Content()
 			waitFor(t, 10*time.Second, "the first bytes", func() bool { return blobEquals(tg1, "r.wav", want) })
 			stop1()
-			rec.grow(100000)
-			rec.meta(record.StatusComplete)
-			want = rec.content()
+			rec.Grow(100000)
+			rec.Meta(record.StatusComplete)
+			want = rec.Content()
 
 			tg2, _ := openTarget(t, dsn, 0)
 			s2, _ := runShipper(t, ship.Config{Dir: src, Target: tg2, KeepLocal: true}) // the start scan finds it
 			waitFor(t, 10*time.Second, "delivery after restart", func() bool {
-				_, err := os.Stat(ship.MarkerPath(rec.sidecar))
+				_, err := os.Stat(ship.MarkerPath(rec.Sidecar))
 				return err == nil
 			})
 			if !blobEquals(tg2, "r.wav", want) {
@@ -225,9 +158,9 @@ func TestDatabaseDown(t *testing.T) {
 			tg, st := openTarget(t, dsn, 64<<10)
 			s, _ := runShipper(t, ship.Config{Dir: src, Target: tg, KeepLocal: true})
 			rec := newRecording(t, src, "down")
-			s.Notify(rec.sidecar)
-			rec.grow(200000)
-			want := rec.content()
+			s.Notify(rec.Sidecar)
+			rec.Grow(200000)
+			want := rec.Content()
 			waitFor(t, 10*time.Second, "the first bytes", func() bool { return blobEquals(tg, "down.wav", want) })
 
 			ctx := context.Background()
@@ -247,20 +180,20 @@ func TestDatabaseDown(t *testing.T) {
 				kill(t, admin, app)
 			}
 			errs := s.Errors.Load()
-			rec.grow(150000)
+			rec.Grow(150000)
 			waitFor(t, 10*time.Second, "a failed write", func() bool { return s.Errors.Load() > errs })
-			rec.grow(50000)
-			rec.meta(record.StatusComplete)
-			s.Notify(rec.sidecar)
+			rec.Grow(50000)
+			rec.Meta(record.StatusComplete)
+			s.Notify(rec.Sidecar)
 			waitFor(t, 10*time.Second, "the final delivery failing", func() bool { return s.Errors.Load() > errs+1 })
-			if _, err := os.Stat(ship.MarkerPath(rec.sidecar)); !os.IsNotExist(err) {
+			if _, err := os.Stat(ship.MarkerPath(rec.Sidecar)); !os.IsNotExist(err) {
 				t.Fatal("marked delivered while the database was down")
 			}
 			exec(`ALTER TABLE recording_chunks_away RENAME TO recording_chunks`)
-			want = rec.content()
+			want = rec.Content()
 			// The Shipper backs off up to 2 s after two failures.
 			waitFor(t, 30*time.Second, "delivery once the database is back", func() bool {
-				_, err := os.Stat(ship.MarkerPath(rec.sidecar))
+				_, err := os.Stat(ship.MarkerPath(rec.Sidecar))
 				return err == nil
 			})
 			if !blobEquals(tg, "down.wav", want) {
@@ -283,4 +216,11 @@ func kill(t *testing.T, admin *sql.DB, app string) {
 		t.Fatalf("no backend of %s to kill", app)
 	}
 	t.Logf("killed %d backends of %s", n, app)
+}
+
+// recording is a fake recording on disk (shiptest.Recording).
+type recording = shiptest.Recording
+
+func newRecording(t *testing.T, dir, base string) *recording {
+	return shiptest.NewRecording(t, dir, base)
 }

@@ -26,34 +26,34 @@ func TestShipToCollector(t *testing.T) {
 			sh := startShipper(t, spool, newTarget(t, c, cliTLS, testToken))
 			r := newRecording(t, spool, "2026/11/24/call1")
 			for i := 0; i < 5; i++ {
-				r.grow(3000)
-				sh.Notify(r.sidecar)
-				want := int64(44 + r.data)
+				r.Grow(3000)
+				sh.Notify(r.Sidecar)
+				want := int64(44 + r.Data)
 				waitFor(t, 5*time.Second, "bytes at the collector", func() bool {
 					st, err := os.Stat(filepath.Join(c.dir, "node-a/2026/11/24/call1.wav.part"))
 					return err == nil && st.Size() == want
 				})
 			}
-			r.meta(record.StatusComplete)
-			sh.Notify(r.sidecar)
-			waitFor(t, 5*time.Second, "the marker", func() bool { _, err := ship.ReadMarker(r.sidecar); return err == nil })
+			r.Meta(record.StatusComplete)
+			sh.Notify(r.Sidecar)
+			waitFor(t, 5*time.Second, "the marker", func() bool { _, err := ship.ReadMarker(r.Sidecar); return err == nil })
 			got, err := os.ReadFile(filepath.Join(c.dir, "node-a/2026/11/24/call1.wav"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sha256.Sum256(got) != r.sum() {
-				t.Fatalf("stored object differs from the recording (%d bytes, want %d)", len(got), 44+r.data)
+			if sha256.Sum256(got) != r.Sum() {
+				t.Fatalf("stored object differs from the recording (%d bytes, want %d)", len(got), 44+r.Data)
 			}
 			row, err := c.cat.GetByKey(context.Background(), "node-a/2026/11/24/call1")
 			if err != nil {
 				t.Fatal(err)
 			}
-			sum := r.sum()
+			sum := r.Sum()
 			if row.Checksum != "sha256:"+hexSum(sum) || row.Size != int64(len(got)) || row.Caller != "sip:alice@example.com" ||
 				row.Status != "complete" || row.Location != "file:"+filepath.Join(c.dir, "node-a/2026/11/24/call1.wav") || row.Node != "node-a" {
 				t.Fatalf("row %+v", row)
 			}
-			mk, _ := ship.ReadMarker(r.sidecar)
+			mk, _ := ship.ReadMarker(r.Sidecar)
 			if mk.Files[0].Location != row.Location {
 				t.Fatalf("marker location %s, row %s", mk.Files[0].Location, row.Location)
 			}
@@ -79,10 +79,10 @@ func TestCollectorKilledMidStream(t *testing.T) {
 	r := newRecording(t, spool, "call2")
 	part := filepath.Join(dir, "node-a/call2.wav.part")
 	for i := 0; i < 20; i++ {
-		r.grow(16000)
+		r.Grow(16000)
 	}
-	sh.Notify(r.sidecar)
-	first := int64(44 + r.data)
+	sh.Notify(r.Sidecar)
+	first := int64(44 + r.Data)
 	waitFor(t, 5*time.Second, "the first 320 kB at the collector", func() bool {
 		s, err := os.Stat(part)
 		return err == nil && s.Size() == first
@@ -91,25 +91,25 @@ func TestCollectorKilledMidStream(t *testing.T) {
 	<-c.done
 	// While the collector is down the media node spools.
 	for i := 0; i < 20; i++ {
-		r.grow(16000)
+		r.Grow(16000)
 	}
-	r.meta(record.StatusComplete)
-	sh.Notify(r.sidecar)
+	r.Meta(record.StatusComplete)
+	sh.Notify(r.Sidecar)
 	time.Sleep(100 * time.Millisecond) // let the Shipper fail against the dead collector
-	if _, err := ship.ReadMarker(r.sidecar); err == nil {
+	if _, err := ship.ReadMarker(r.Sidecar); err == nil {
 		t.Fatal("delivered while the collector was down")
 	}
 	if sh.Errors.Load() == 0 {
 		t.Fatal("no delivery error counted while the collector was down")
 	}
 	c2 := startCollector(t, c.addr, dir, st, srvTLS)
-	waitFor(t, 20*time.Second, "delivery after the restart", func() bool { _, err := ship.ReadMarker(r.sidecar); return err == nil })
+	waitFor(t, 20*time.Second, "delivery after the restart", func() bool { _, err := ship.ReadMarker(r.Sidecar); return err == nil })
 	got, err := os.ReadFile(filepath.Join(dir, "node-a/call2.wav"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sha256.Sum256(got) != r.sum() {
-		t.Fatalf("stored object differs from the recording (%d bytes, want %d)", len(got), 44+r.data)
+	if sha256.Sum256(got) != r.Sum() {
+		t.Fatalf("stored object differs from the recording (%d bytes, want %d)", len(got), 44+r.Data)
 	}
 	// Resumed: the second collector received the rest, not all of it.
 	if b := c2.srv.Bytes.Load(); b > uint64(len(got))-uint64(first)+ship.HeaderWindow {
@@ -119,7 +119,7 @@ func TestCollectorKilledMidStream(t *testing.T) {
 		t.Fatalf("%d catalogue rows, want 1", n)
 	}
 	row, err := c2.cat.GetByKey(context.Background(), "node-a/call2")
-	if err != nil || row.Checksum != "sha256:"+hexSum(r.sum()) {
+	if err != nil || row.Checksum != "sha256:"+hexSum(r.Sum()) {
 		t.Fatalf("row %+v, %v", row, err)
 	}
 }
@@ -132,14 +132,14 @@ func TestCommitRepeated(t *testing.T) {
 	c := startCollector(t, "127.0.0.1:0", t.TempDir(), openStore(t, "sqlite"), srvTLS)
 	spool := t.TempDir()
 	r := newRecording(t, spool, "call3")
-	r.grow(5000)
-	r.meta(record.StatusComplete)
+	r.Grow(5000)
+	r.Meta(record.StatusComplete)
 	sh := startShipper(t, spool, newTarget(t, c, cliTLS, testToken))
-	sh.Notify(r.sidecar)
-	waitFor(t, 5*time.Second, "the marker", func() bool { _, err := ship.ReadMarker(r.sidecar); return err == nil })
-	os.Remove(ship.MarkerPath(r.sidecar))
+	sh.Notify(r.Sidecar)
+	waitFor(t, 5*time.Second, "the marker", func() bool { _, err := ship.ReadMarker(r.Sidecar); return err == nil })
+	os.Remove(ship.MarkerPath(r.Sidecar))
 	sh2 := startShipper(t, spool, newTarget(t, c, cliTLS, testToken))
-	waitFor(t, 5*time.Second, "the marker again", func() bool { _, err := ship.ReadMarker(r.sidecar); return err == nil })
+	waitFor(t, 5*time.Second, "the marker again", func() bool { _, err := ship.ReadMarker(r.Sidecar); return err == nil })
 	if sh2.Errors.Load() != 0 {
 		t.Fatalf("%d errors on the repeated commit", sh2.Errors.Load())
 	}

@@ -5,22 +5,17 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/binary"
-	"encoding/json"
 	"math/big"
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/callrec/callrec/internal/catalog"
-	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/ship"
+	"github.com/callrec/callrec/internal/ship/shiptest"
 	"github.com/callrec/callrec/internal/store"
 	"github.com/callrec/callrec/internal/store/storetest"
 )
@@ -115,72 +110,6 @@ func newTarget(t *testing.T, c *collector, client *tls.Config, token string) *Ta
 	return tg
 }
 
-// recording writes what the recorder writes: a sidecar naming a WAV
-// file, and the file growing with its header rewritten at each flush.
-type recording struct {
-	t       *testing.T
-	base    string
-	sidecar string
-	f       *os.File
-	data    int
-}
-
-func newRecording(t *testing.T, dir, base string) *recording {
-	t.Helper()
-	r := &recording{t: t, base: base, sidecar: filepath.Join(dir, base+".json")}
-	os.MkdirAll(filepath.Dir(r.sidecar), 0o755)
-	f, err := os.Create(filepath.Join(dir, base+".wav"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	r.f = f
-	r.header()
-	r.meta(record.StatusRecording)
-	return r
-}
-
-func (r *recording) header() {
-	h := make([]byte, 44)
-	copy(h, "RIFF")
-	binary.LittleEndian.PutUint32(h[4:], uint32(36+r.data))
-	copy(h[8:], "WAVEfmt ")
-	copy(h[36:], "data")
-	binary.LittleEndian.PutUint32(h[40:], uint32(r.data))
-	if _, err := r.f.WriteAt(h, 0); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-func (r *recording) grow(n int) {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte((r.data + i) * 7)
-	}
-	if _, err := r.f.WriteAt(b, int64(44+r.data)); err != nil {
-		r.t.Fatal(err)
-	}
-	r.data += n
-	r.header()
-}
-
-func (r *recording) meta(status string) {
-	m := record.Meta{CallID: r.base + "@test", Caller: "sip:alice@example.com", Callee: "sip:bob@example.com",
-		Started: time.Now().UTC(), Status: status, Files: []record.File{{Path: r.base + ".wav", Part: 1, Bytes: int64(44 + r.data)}}}
-	b, _ := json.Marshal(m)
-	if err := os.WriteFile(r.sidecar, b, 0o644); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-func (r *recording) sum() [32]byte {
-	b, err := os.ReadFile(r.f.Name())
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return sha256.Sum256(b)
-}
-
 // waitFor polls cond every 10 ms until it holds or d passes.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -215,4 +144,11 @@ func rows(t *testing.T, st *store.Store) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// recording is a fake recording on disk (shiptest.Recording).
+type recording = shiptest.Recording
+
+func newRecording(t *testing.T, dir, base string) *recording {
+	return shiptest.NewRecording(t, dir, base)
 }

@@ -110,12 +110,12 @@ func runShipper(t *testing.T, cfg Config) (*Shipper, func()) {
 // or staged part 1 is left.
 func checkDelivered(t *testing.T, tg *S3Target, rec *fakeRecording, want []byte) {
 	t.Helper()
-	k := tg.Key(rec.base + ".wav")
+	k := tg.Key(rec.Base + ".wav")
 	got := getObject(t, tg.Client(), k)
 	if !bytes.Equal(got, want) {
 		t.Fatalf("object %s: %d bytes, want the %d of the local file (identical: %v)", k, len(got), len(want), bytes.Equal(got, want))
 	}
-	mk, err := ReadMarker(rec.sidecar)
+	mk, err := ReadMarker(rec.Sidecar)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,10 +142,10 @@ func TestS3Live(t *testing.T) {
 	s, _ := runShipper(t, Config{Dir: src, Target: tg, Interval: 20 * time.Millisecond,
 		OnShipped: func(p string) { shipped.Store(p) }})
 	rec := newFakeRecording(t, src, "2026/11/24/live")
-	s.Notify(rec.sidecar)
+	s.Notify(rec.Sidecar)
 	k := tg.Key("2026/11/24/live.wav")
-	for rec.data < 2*PartSize+PartSize/2 {
-		rec.grow(256 << 10)
+	for rec.Data < 2*PartSize+PartSize/2 {
+		rec.Grow(256 << 10)
 		time.Sleep(5 * time.Millisecond)
 	}
 	waitLong(t, "part 2 uploaded while recording", 20*time.Second, func() bool {
@@ -158,10 +158,10 @@ func TestS3Live(t *testing.T) {
 	if _, err := tg.Client().StatObject(context.Background(), testBucket, k, minio.StatObjectOptions{}); err == nil {
 		t.Fatal("object complete while still recording")
 	}
-	rec.grow(12345)
-	want := rec.content()
-	rec.meta(record.StatusComplete)
-	s.Notify(rec.sidecar)
+	rec.Grow(12345)
+	want := rec.Content()
+	rec.Meta(record.StatusComplete)
+	s.Notify(rec.Sidecar)
 	waitLong(t, "delivery", 20*time.Second, func() bool { return shipped.Load() != nil })
 	checkDelivered(t, tg, rec, want)
 	if _, err := os.Stat(filepath.Join(src, "2026/11/24/live.wav")); !os.IsNotExist(err) {
@@ -178,15 +178,15 @@ func TestS3Restart(t *testing.T) {
 	src := t.TempDir()
 	s1, stop1 := runShipper(t, Config{Dir: src, Target: tg, Interval: 20 * time.Millisecond})
 	rec := newFakeRecording(t, src, "restart")
-	s1.Notify(rec.sidecar)
-	for rec.data < 2*PartSize+100<<10 {
-		rec.grow(512 << 10)
+	s1.Notify(rec.Sidecar)
+	for rec.Data < 2*PartSize+100<<10 {
+		rec.Grow(512 << 10)
 	}
 	waitLong(t, "part 2 uploaded", 20*time.Second, func() bool { return len(uploadedParts(t, tg, "restart.wav")) == 1 })
 	stop1()
-	rec.grow(PartSize) // recorded while the shipper was down
-	want := rec.content()
-	rec.meta(record.StatusComplete)
+	rec.Grow(PartSize) // recorded while the shipper was down
+	want := rec.Content()
+	rec.Meta(record.StatusComplete)
 
 	tg2 := s3Target(t, srv, "")
 	o, err := tg2.Open(context.Background(), "restart.wav")
@@ -198,7 +198,7 @@ func TestS3Restart(t *testing.T) {
 	}
 	o.Close()
 	s2, _ := runShipper(t, Config{Dir: src, Target: tg2, Interval: 20 * time.Millisecond}) // its start scan finds it
-	waitLong(t, "delivery after restart", 20*time.Second, func() bool { _, err := os.Stat(MarkerPath(rec.sidecar)); return err == nil })
+	waitLong(t, "delivery after restart", 20*time.Second, func() bool { _, err := os.Stat(MarkerPath(rec.Sidecar)); return err == nil })
 	checkDelivered(t, tg2, rec, want)
 	if sent, rest := s2.Bytes.Load(), uint64(len(want)-2*PartSize+HeaderWindow); sent > rest {
 		t.Errorf("the restarted shipper sent %d bytes, more than the %d not in S3: it did not resume", sent, rest)
@@ -213,29 +213,29 @@ func TestS3Outage(t *testing.T) {
 	src := t.TempDir()
 	s, _ := runShipper(t, Config{Dir: src, Target: tg, Interval: 20 * time.Millisecond, KeepLocal: true})
 	rec := newFakeRecording(t, src, "outage")
-	s.Notify(rec.sidecar)
-	for rec.data < PartSize+PartSize/2 {
-		rec.grow(512 << 10)
+	s.Notify(rec.Sidecar)
+	for rec.Data < PartSize+PartSize/2 {
+		rec.Grow(512 << 10)
 	}
 	waitLong(t, "part 1 staged", 20*time.Second, func() bool {
 		st, err := tg.Client().StatObject(context.Background(), testBucket, "p/outage.wav"+part1Suffix, minio.StatObjectOptions{})
 		return err == nil && st.Size == PartSize
 	})
 	srv.Stop()
-	for rec.data < 3*PartSize {
-		rec.grow(512 << 10)
+	for rec.Data < 3*PartSize {
+		rec.Grow(512 << 10)
 	}
 	waitLong(t, "a failed delivery", 20*time.Second, func() bool { return s.Errors.Load() > 0 })
-	rec.grow(4321)
-	want := rec.content()
-	rec.meta(record.StatusComplete)
-	s.Notify(rec.sidecar)
+	rec.Grow(4321)
+	want := rec.Content()
+	rec.Meta(record.StatusComplete)
+	s.Notify(rec.Sidecar)
 	time.Sleep(300 * time.Millisecond) // S3 stays away for a while (not a synchronisation)
-	if _, err := os.Stat(MarkerPath(rec.sidecar)); err == nil {
+	if _, err := os.Stat(MarkerPath(rec.Sidecar)); err == nil {
 		t.Fatal("marked delivered while S3 was down")
 	}
 	srv.Start()
-	waitLong(t, "delivery after the outage", 45*time.Second, func() bool { _, err := os.Stat(MarkerPath(rec.sidecar)); return err == nil })
+	waitLong(t, "delivery after the outage", 45*time.Second, func() bool { _, err := os.Stat(MarkerPath(rec.Sidecar)); return err == nil })
 	checkDelivered(t, tg, rec, want)
 	if got, _ := os.ReadFile(filepath.Join(src, "outage.wav")); sha256.Sum256(got) != sha256.Sum256(want) {
 		t.Error("the local file changed")

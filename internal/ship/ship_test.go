@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -15,79 +13,8 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/internal/record"
+	"github.com/callrec/callrec/internal/ship/shiptest"
 )
-
-// fakeRecording writes what the recorder writes: a sidecar naming a
-// WAV file, and the file growing with its header rewritten (the data
-// size) at each flush.
-type fakeRecording struct {
-	t       *testing.T
-	dir     string
-	base    string
-	sidecar string
-	f       *os.File
-	data    int
-}
-
-func newFakeRecording(t *testing.T, dir, base string) *fakeRecording {
-	t.Helper()
-	r := &fakeRecording{t: t, dir: dir, base: base, sidecar: filepath.Join(dir, base+".json")}
-	if err := os.MkdirAll(filepath.Dir(r.sidecar), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(filepath.Join(dir, base+".wav"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	r.f = f
-	r.header()
-	r.meta(record.StatusRecording)
-	return r
-}
-
-func (r *fakeRecording) header() {
-	h := make([]byte, 44)
-	copy(h, "RIFF")
-	binary.LittleEndian.PutUint32(h[4:], uint32(36+r.data))
-	copy(h[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(h[16:], 16)
-	copy(h[36:], "data")
-	binary.LittleEndian.PutUint32(h[40:], uint32(r.data))
-	if _, err := r.f.WriteAt(h, 0); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-// grow appends n bytes of audio and rewrites the header.
-func (r *fakeRecording) grow(n int) {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(r.data + i)
-	}
-	if _, err := r.f.WriteAt(b, int64(44+r.data)); err != nil {
-		r.t.Fatal(err)
-	}
-	r.data += n
-	r.header()
-}
-
-func (r *fakeRecording) meta(status string) {
-	m := record.Meta{CallID: r.base, Started: time.Now(), Status: status,
-		Files: []record.File{{Path: r.base + ".wav", Part: 1}}}
-	b, _ := json.Marshal(m)
-	if err := os.WriteFile(r.sidecar, b, 0o644); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-func (r *fakeRecording) content() []byte {
-	b, err := os.ReadFile(filepath.Join(r.dir, r.base+".wav"))
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return b
-}
 
 func waitFor(t *testing.T, what string, f func() bool) {
 	t.Helper()
@@ -115,26 +42,26 @@ func TestShipLive(t *testing.T) {
 	defer cancel()
 	go s.Run(ctx)
 	rec := newFakeRecording(t, src, "2026/11/24/call1")
-	s.Notify(rec.sidecar)
+	s.Notify(rec.Sidecar)
 	part := filepath.Join(dst, "2026/11/24/call1.wav.part")
 	for i := 1; i <= 3; i++ {
-		rec.grow(10000)
-		want := rec.content()
+		rec.Grow(10000)
+		want := rec.Content()
 		waitFor(t, "the growing file in the target", func() bool {
 			got, _ := os.ReadFile(part)
 			return bytes.Equal(got, want)
 		})
 	}
-	rec.grow(777)
-	want := rec.content()
-	rec.meta(record.StatusComplete)
-	s.Notify(rec.sidecar)
+	rec.Grow(777)
+	want := rec.Content()
+	rec.Meta(record.StatusComplete)
+	s.Notify(rec.Sidecar)
 	waitFor(t, "delivery", func() bool { return shipped.Load() != nil })
 	got, err := os.ReadFile(filepath.Join(dst, "2026/11/24/call1.wav"))
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("delivered %d bytes (%v), want the %d of the file", len(got), err, len(want))
 	}
-	mk, err := ReadMarker(rec.sidecar)
+	mk, err := ReadMarker(rec.Sidecar)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +73,7 @@ func TestShipLive(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(src, "2026/11/24/call1.wav")); !os.IsNotExist(err) {
 		t.Errorf("local audio kept: %v", err)
 	}
-	if _, err := os.Stat(rec.sidecar); err != nil {
+	if _, err := os.Stat(rec.Sidecar); err != nil {
 		t.Errorf("sidecar: %v", err)
 	}
 }
@@ -190,22 +117,22 @@ func TestShipResume(t *testing.T) {
 	done1 := make(chan struct{})
 	go func() { defer close(done1); s1.Run(ctx1) }()
 	rec := newFakeRecording(t, src, "r")
-	s1.Notify(rec.sidecar)
-	rec.grow(5000)
+	s1.Notify(rec.Sidecar)
+	rec.Grow(5000)
 	waitFor(t, "the first bytes", func() bool {
 		st, err := os.Stat(filepath.Join(dst, "r.wav.part"))
 		return err == nil && st.Size() > 5000
 	})
 	target.down.Store(true)
-	rec.grow(5000)
-	rec.meta(record.StatusComplete)
-	s1.Notify(rec.sidecar)
+	rec.Grow(5000)
+	rec.Meta(record.StatusComplete)
+	s1.Notify(rec.Sidecar)
 	waitFor(t, "a failed write", func() bool { return s1.Errors.Load() > 0 })
 	// The 5000 bytes the target did not take are the spool.
 	waitFor(t, "the spool to hold the undelivered bytes", func() bool { return s1.Spool.Load() >= 5000 })
 	stop1()
 	<-done1
-	if _, err := os.Stat(MarkerPath(rec.sidecar)); !os.IsNotExist(err) {
+	if _, err := os.Stat(MarkerPath(rec.Sidecar)); !os.IsNotExist(err) {
 		t.Fatal("marked delivered while the target was down")
 	}
 	target.down.Store(false)
@@ -213,13 +140,13 @@ func TestShipResume(t *testing.T) {
 	ctx2, stop2 := context.WithCancel(context.Background())
 	defer stop2()
 	go s2.Run(ctx2) // no Notify: the start scan finds it
-	waitFor(t, "delivery after restart", func() bool { _, err := os.Stat(MarkerPath(rec.sidecar)); return err == nil })
+	waitFor(t, "delivery after restart", func() bool { _, err := os.Stat(MarkerPath(rec.Sidecar)); return err == nil })
 	waitFor(t, "an empty spool", func() bool { return s2.Spool.Load() == 0 && s2.Active.Load() == 0 })
 	got, _ := os.ReadFile(filepath.Join(dst, "r.wav"))
-	if want := rec.content(); !bytes.Equal(got, want) {
+	if want := rec.Content(); !bytes.Equal(got, want) {
 		t.Errorf("delivered %d bytes, want %d identical", len(got), len(want))
 	}
-	if s2.Bytes.Load() >= uint64(len(rec.content())) {
+	if s2.Bytes.Load() >= uint64(len(rec.Content())) {
 		t.Errorf("the restarted shipper sent %d bytes: it did not resume", s2.Bytes.Load())
 	}
 }
@@ -259,4 +186,11 @@ func TestDirTargetContract(t *testing.T) {
 	if _, err := tg.Open(ctx, "../escape"); err == nil {
 		t.Error("a key leaving the directory was accepted")
 	}
+}
+
+// fakeRecording is a fake recording on disk (shiptest.Recording).
+type fakeRecording = shiptest.Recording
+
+func newFakeRecording(t *testing.T, dir, base string) *fakeRecording {
+	return shiptest.NewRecording(t, dir, base)
 }
