@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/callrec/callrec/internal/apiclient"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/store"
 )
@@ -28,6 +30,9 @@ type adminFlags struct {
 	dataDir  *string
 	database *string
 	asJSON   *bool
+	// server and token, when server is set, make routes and users talk
+	// to a running callrec serve's HTTP API instead of the database.
+	server, token *string
 }
 
 func newAdminFlags(name, usage string) *adminFlags {
@@ -36,11 +41,22 @@ func newAdminFlags(name, usage string) *adminFlags {
 	a.dataDir = fs.String("data-dir", config.Default().Serve.DataDir, "callrec serve's data directory (its SQLite database)")
 	a.database = fs.String("database", "", "DSN instead: sqlite:/path or postgres://...")
 	a.asJSON = fs.Bool("json", false, "print JSON instead of a table")
+	a.server = fs.String("server", os.Getenv("CALLREC_SERVER"), "use callrec serve's HTTP API at this address instead of the database ($CALLREC_SERVER)")
+	a.token = fs.String("token", "", "API token with the admin role ($CALLREC_TOKEN)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "%s\n\nflags:\n", usage)
 		fs.PrintDefaults()
 	}
 	return a
+}
+
+// api returns a client of the HTTP API when --server (or
+// $CALLREC_SERVER) names one, else nil.
+func (a *adminFlags) api() *apiclient.Client {
+	if *a.server == "" {
+		return nil
+	}
+	return &apiclient.Client{Server: *a.server, Token: cmp.Or(*a.token, os.Getenv("CALLREC_TOKEN"))}
 }
 
 func (a *adminFlags) open(ctx context.Context) (*store.Store, error) {
@@ -104,6 +120,9 @@ from its database (changes apply within 5 s).`)
 		a.fs.Usage()
 		return fmt.Errorf("routes: missing ls, add or rm")
 	}
+	if c := a.api(); c != nil {
+		return routesAPI(ctx, a, c, words, store.Route{Kind: store.MatchKind(*kind), Priority: *prio, Description: *descr})
+	}
 	s, err := a.open(ctx)
 	if err != nil {
 		return err
@@ -162,6 +181,9 @@ challenges REGISTER and calls once a user exists; changes apply within 5 s.`)
 		a.fs.Usage()
 		return fmt.Errorf("users: missing ls, add or rm")
 	}
+	if c := a.api(); c != nil {
+		return usersAPI(ctx, a, c, words, *display)
+	}
 	s, err := a.open(ctx)
 	if err != nil {
 		return err
@@ -197,6 +219,74 @@ challenges REGISTER and calls once a user exists; changes apply within 5 s.`)
 	return fmt.Errorf("users: bad arguments %q", words)
 }
 
+// routesAPI is `callrec routes` over the HTTP API.
+func routesAPI(ctx context.Context, a *adminFlags, c *apiclient.Client, words []string, r store.Route) error {
+	switch {
+	case words[0] == "ls" && len(words) == 1:
+		rs, raw, err := c.Routes(ctx)
+		if err != nil {
+			return err
+		}
+		if *a.asJSON {
+			_, err := os.Stdout.Write(append(raw, '\n'))
+			return err
+		}
+		return a.print(rs, func(w *tabwriter.Writer) {
+			fmt.Fprintln(w, "ID\tKIND\tPATTERN\tDESTINATION\tPRIORITY\tENABLED\tDESCRIPTION")
+			for _, r := range rs {
+				fmt.Fprintf(w, "%d\t%s\t%q\t%s\t%d\t%v\t%s\n", r.ID, r.Kind, r.Pattern, r.Destination, r.Priority, r.Enabled, r.Description)
+			}
+		})
+	case words[0] == "add" && len(words) == 3:
+		got, err := c.AddRoute(ctx, apiclient.Route{Kind: string(r.Kind), Pattern: words[1], Destination: words[2],
+			Priority: r.Priority, Description: r.Description})
+		if err != nil {
+			return err
+		}
+		fmt.Println(got.ID)
+		return nil
+	case words[0] == "rm" && len(words) == 2:
+		id, err := strconv.ParseInt(words[1], 10, 64)
+		if err != nil {
+			return fmt.Errorf("routes rm: id %q: %w", words[1], err)
+		}
+		return c.RemoveRoute(ctx, id)
+	}
+	a.fs.Usage()
+	return fmt.Errorf("routes: bad arguments %q", words)
+}
+
+// usersAPI is `callrec users` over the HTTP API.
+func usersAPI(ctx context.Context, a *adminFlags, c *apiclient.Client, words []string, display string) error {
+	switch {
+	case words[0] == "ls" && len(words) <= 2:
+		domain := ""
+		if len(words) == 2 {
+			domain = words[1]
+		}
+		us, raw, err := c.Users(ctx, domain)
+		if err != nil {
+			return err
+		}
+		if *a.asJSON {
+			_, err := os.Stdout.Write(append(raw, '\n'))
+			return err
+		}
+		return a.print(us, func(w *tabwriter.Writer) {
+			fmt.Fprintln(w, "USER\tDOMAIN\tENABLED\tDISPLAY NAME")
+			for _, u := range us {
+				fmt.Fprintf(w, "%s\t%s\t%v\t%s\n", u.Username, u.Domain, u.Enabled, u.DisplayName)
+			}
+		})
+	case words[0] == "add" && len(words) == 4:
+		return c.AddUser(ctx, apiclient.NewUser{Username: words[1], Domain: words[2], Password: words[3], DisplayName: display})
+	case words[0] == "rm" && len(words) == 3:
+		return c.RemoveUser(ctx, words[1], words[2])
+	}
+	a.fs.Usage()
+	return fmt.Errorf("users: bad arguments %q", words)
+}
+
 func runTrunks(ctx context.Context, args []string) error {
 	a := newAdminFlags("trunks", `usage: callrec trunks ls
        callrec trunks add NAME CIDR... [--description TEXT] [--disabled]
@@ -219,6 +309,9 @@ when serve.auth is on (or auto, with users). Changes apply within 5 s.`)
 	if len(words) == 0 {
 		a.fs.Usage()
 		return fmt.Errorf("trunks: missing ls, add or rm")
+	}
+	if *a.server != "" {
+		return fmt.Errorf("trunks: not served by the HTTP API; use --data-dir or --database")
 	}
 	var nets []netip.Prefix
 	if words[0] == "add" && len(words) >= 3 {
