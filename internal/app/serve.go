@@ -177,9 +177,9 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	n.Proxy, err = proxy.New(proxy.Config{
 		UDP: s.SIPListen, TCP: s.SIPListen,
 		TLS: s.SIPTLSListen, TLSConfig: tlsServer, ClientTLSConfig: tlsClient,
-		InviteTimeout: s.InviteTimeout.Std(),
-		Router:        proxy.Chain{proxy.LocationRouter{Locations: locs}, routes, sr},
-		Locations:     locs, Anchor: anchor, AnchorOnRecord: s.Anchor == "on_record",
+		InviteTimeout: s.InviteTimeout.Std(), StreamIdleTimeout: s.StreamIdleTimeout.Std(),
+		Router:    proxy.Chain{proxy.LocationRouter{Locations: locs}, routes, sr},
+		Locations: locs, Anchor: anchor, AnchorOnRecord: s.Anchor == "on_record",
 		FailClosed: s.FailClosed, Recording: policy.RecordingPolicy(), Logger: log, // proxy.New adds component=proxy
 		Auth: serveAuth(s, n.Store),
 	})

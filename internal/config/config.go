@@ -169,6 +169,10 @@ type Serve struct {
 	// without a final answer before the proxy cancels it and answers
 	// 408. Zero value: 181s (RFC 3261 wants more than 3 minutes).
 	InviteTimeout Duration `yaml:"invite_timeout"`
+	// StreamIdleTimeout closes TCP and TLS connections from clients that
+	// send nothing, not even a CRLF keepalive, for this long. Zero
+	// value: 30m.
+	StreamIdleTimeout Duration `yaml:"stream_idle_timeout"`
 	// MediaNodes are the media nodes calls are anchored on, chosen per
 	// call by weight and Call-ID, with health checks and failover. Zero
 	// value: the in-process node only (the media section), as if one
@@ -446,7 +450,7 @@ func Default() Config {
 		Storage:   Storage{Kind: "local", Interval: Duration(time.Second), ChunkSize: 256 << 10},
 		Collector: Collector{Listen: "127.0.0.1:7443", DataDir: "callrec-collector"},
 		Serve: Serve{DataDir: "callrec-data", SIPListen: "127.0.0.1:5060", HTTPListen: "127.0.0.1:8080", Record: "all",
-			InviteTimeout: Duration(181 * time.Second), MediaCheckInterval: Duration(2 * time.Second), MediaTimeout: Duration(time.Second), Anchor: "always",
+			InviteTimeout: Duration(181 * time.Second), StreamIdleTimeout: Duration(30 * time.Minute), MediaCheckInterval: Duration(2 * time.Second), MediaTimeout: Duration(time.Second), Anchor: "always",
 			Auth: "auto"},
 		Media: Media{
 			Control:       []string{"unix:" + defaultSocket()},

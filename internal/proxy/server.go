@@ -96,6 +96,10 @@ type Config struct {
 	// Limits bounds message size and the request rate per source IP
 	// (limits.go). Zero: the defaults documented on Limits.
 	Limits Limits
+	// StreamIdleTimeout closes TCP and TLS connections accepted by the
+	// proxy that send nothing (not even a CRLF keepalive) for this long.
+	// Zero: 30 minutes.
+	StreamIdleTimeout time.Duration
 	// Auth, when set, authenticates users with digest and lets trunks
 	// in by source address (auth.go). Nil: no authentication.
 	Auth *Auth
@@ -159,6 +163,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TLS != "" && (cfg.TLSConfig == nil || len(cfg.TLSConfig.Certificates) == 0 && cfg.TLSConfig.GetCertificate == nil) {
 		return nil, fmt.Errorf("proxy: config: TLS listener without a certificate")
 	}
+	if cfg.StreamIdleTimeout <= 0 {
+		cfg.StreamIdleTimeout = 30 * time.Minute
+	}
 	if cfg.InviteTimeout == 0 {
 		cfg.InviteTimeout = 181 * time.Second
 	}
@@ -211,6 +218,7 @@ func New(cfg Config) (*Server, error) {
 			s.closeSockets()
 			return nil, fmt.Errorf("proxy: %w", err)
 		}
+		s.tcp = idleListener{Listener: s.tcp, idle: cfg.StreamIdleTimeout}
 		a := s.tcp.Addr().(*net.TCPAddr)
 		s.ports["tcp"] = a.Port
 		if host == "" {
@@ -218,7 +226,7 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	if cfg.TLS != "" {
-		if s.tls, err = listenTLS(cfg.TLS, cfg.TLSConfig); err != nil {
+		if s.tls, err = listenTLS(cfg.TLS, cfg.TLSConfig, cfg.StreamIdleTimeout); err != nil {
 			s.closeSockets()
 			return nil, err
 		}

@@ -35,12 +35,14 @@ const defaultTLSPort = 5061
 // socket and that goroutine for ever.
 var handshakeTimeout = 10 * time.Second
 
-// listenTLS binds addr for SIP over TLS with the server config c.
-func listenTLS(addr string, c *tls.Config) (net.Listener, error) {
+// listenTLS binds addr for SIP over TLS with the server config c; idle
+// is the connections' idle timeout (idleListener).
+func listenTLS(addr string, c *tls.Config, idle time.Duration) (net.Listener, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("proxy: %w", err)
 	}
+	l = idleListener{Listener: l, idle: idle}
 	c = c.Clone()
 	if c.MinVersion == 0 {
 		c.MinVersion = tls.VersionTLS12 // RFC 8996: nothing older
@@ -80,6 +82,37 @@ func (c *serverConn) Read(b []byte) (int, error) {
 	})
 	if c.err != nil {
 		return 0, c.err
+	}
+	return c.Conn.Read(b)
+}
+
+// idleListener gives every accepted connection a read deadline of idle
+// from each read: sipgo reads each stream connection on a goroutine of
+// its own with no deadline, so connections that go quiet (a client gone
+// without a FIN, or a flood of idle sockets) would otherwise hold a file
+// descriptor and a goroutine for ever. A phone keeping its connection
+// open sends keepalives (CRLF, RFC 5626) or SIP within idle.
+type idleListener struct {
+	net.Listener
+	idle time.Duration
+}
+
+func (l idleListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &idleConn{Conn: c, idle: l.idle}, nil
+}
+
+type idleConn struct {
+	net.Conn
+	idle time.Duration
+}
+
+func (c *idleConn) Read(b []byte) (int, error) {
+	if err := c.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
+		return 0, err
 	}
 	return c.Conn.Read(b)
 }

@@ -292,7 +292,10 @@ func TestTLSCallee(t *testing.T) {
 // and never starts the handshake is disconnected after handshakeTimeout;
 // others are served meanwhile.
 func TestTLSHandshakeTimeout(t *testing.T) {
-	defer func(d time.Duration) { handshakeTimeout = d }(handshakeTimeout)
+	// Restored by a cleanup registered before the server's: cleanups
+	// run last first, so the server has stopped reading it by then.
+	saved := handshakeTimeout
+	t.Cleanup(func() { handshakeTimeout = saved })
 	handshakeTimeout = 200 * time.Millisecond
 	ca := newTestCA(t, "callrec test CA")
 	r, _ := NewStaticRouter([]StaticRule{{Destination: "sip:127.0.0.1:9"}})
