@@ -18,7 +18,8 @@ have chromium || need+=(chromium)        # headless browser of the web UI test (
 # C libraries of the recorder's codecs (cgo): Opus, G.729, GSM 06.10, MP3.
 # PostgreSQL server for the database tests (internal/store); started below.
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
-for lib in libopus-dev libbcg729-dev libgsm1-dev libmp3lame-dev; do
+# PocketSphinx and its en-US model for the keyword spotter (internal/spot).
+for lib in libopus-dev libbcg729-dev libgsm1-dev libmp3lame-dev libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us; do
   dpkg-query -W -f='${Status}' "$lib" 2>/dev/null | grep -q "ok installed" || need+=("$lib")
 done
 
