@@ -20,7 +20,7 @@
 //
 // # Concurrency and memory
 //
-// A [Spotter] holds one decoder (its own copy of the model, about 20 MB)
+// A [Spotter] holds one decoder (its own copy of the model, about 30 MB)
 // and serves one stream: Write, Detections and Close must not be called
 // concurrently. It starts no goroutines; Write does the decoding on the
 // caller's goroutine, so the caller keeps it off any hot path. Memory is
