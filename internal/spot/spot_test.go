@@ -350,3 +350,42 @@ func BenchmarkSpot(b *testing.B) {
 	}
 	b.ReportMetric(float64(audio)*float64(n)/float64(time.Since(start)), "x-realtime")
 }
+
+// TestLongStream: offsets stay right across the decoder restarts of a
+// long stream (every maxUtterance), and memory stays bounded. The caller
+// is played 6 times in a row (75 s, two restarts); each repeat's keywords
+// are found where that repeat says them.
+func TestLongStream(t *testing.T) {
+	requireModel(t)
+	one, rate := loadWAV(t, "caller-16k.wav")
+	const reps = 6
+	var pcm []int16
+	for range reps {
+		pcm = append(pcm, one...)
+	}
+	period := time.Duration(len(one)) * time.Second / time.Duration(rate)
+	dets := spotAll(t, testKeywords, pcm, rate, 320)
+	timings := loadTimings(t)
+	for r := range reps {
+		for _, w := range timings {
+			if w.speaker != "caller" || (w.word != "account" && w.word != "refund" && w.word != "cancel") {
+				continue
+			}
+			at := time.Duration(r)*period + w.start
+			ok := false
+			for _, d := range dets {
+				if d.Keyword == w.word && (d.Start-at).Abs() <= tolerance {
+					ok = true
+				}
+			}
+			// A word cut by a restart (at 30 s, 60 s) may be missed.
+			cut := at%maxUtterance > maxUtterance-time.Second || at%maxUtterance < time.Second
+			if !ok && !cut {
+				t.Errorf("repeat %d: %q at %v not found", r, w.word, at)
+			}
+		}
+	}
+	if len(dets) > reps*8 {
+		t.Errorf("%d detections in %d repeats: %+v", len(dets), reps, dets)
+	}
+}

@@ -112,13 +112,15 @@ type Spotter struct {
 	primed  bool
 	fed     int64 // samples at modelRate given to the decoder
 	base    int64 // fed when the keyword search was (re)created
-	// frameBase is the decoder's frame count at base.
-	frameBase int64
-	seen      int      // detections of this utterance already taken
-	hypLen    C.size_t // length of the hypothesis when last collected
-	pending   []Detection
-	dropped   int64
-	closed    bool
+	// The keyword search of 0.8+5prealpha numbers frames from the
+	// decoder's creation, across utterances and searches: frames counts
+	// the frames of all ended utterances, frameBase is frames at base.
+	frames, frameBase int64
+	seen              int      // detections of this utterance already taken
+	hypLen            C.size_t // length of the hypothesis when last collected
+	pending           []Detection
+	dropped           int64
+	closed            bool
 }
 
 // ModelInstalled reports whether the default en-US model and dictionary
@@ -234,8 +236,8 @@ func (s *Spotter) hasWord(w string) bool {
 	return C.spot_has_word(s.ps, cw) != 0
 }
 
-// newSearch (re)creates the keyword search from kwsFile. A new search
-// counts frames from zero again, so offsets restart from base.
+// newSearch (re)creates the keyword search from kwsFile; offsets of its
+// detections count from base (at frame frameBase).
 func (s *Spotter) newSearch() error {
 	name, file := C.CString("kws"), C.CString(s.kwsFile)
 	defer C.free(unsafe.Pointer(name))
@@ -243,9 +245,7 @@ func (s *Spotter) newSearch() error {
 	if C.ps_set_kws(s.ps, name, file) < 0 || C.ps_set_search(s.ps, name) < 0 {
 		return fmt.Errorf("%w: pocketsphinx rejected the keyword list", ErrBadKeyword)
 	}
-	// The decoder's frame count runs on across utterances (0.8+5prealpha
-	// does not reset it), so detections are placed relative to it.
-	s.base, s.frameBase, s.seen, s.hypLen = s.fed, int64(C.ps_get_n_frames(s.ps)), 0, 0
+	s.base, s.frameBase, s.seen, s.hypLen = s.fed, s.frames, 0, 0
 	return nil
 }
 
@@ -296,7 +296,7 @@ func (s *Spotter) doPrime() error {
 	if len(s.prime) > 0 {
 		C.ps_process_raw(s.ps, (*C.int16)(unsafe.Pointer(&s.prime[0])), C.size_t(len(s.prime)), 0, 0)
 	}
-	C.ps_end_utt(s.ps)
+	s.endUtt()
 	if err := s.newSearch(); err != nil {
 		return err
 	}
@@ -347,7 +347,7 @@ func (s *Spotter) decodeBlock() error {
 // restart ends the utterance, takes its last detections and starts the
 // next one with a fresh search, so the decoder's state stays bounded.
 func (s *Spotter) restart() error {
-	C.ps_end_utt(s.ps)
+	s.endUtt()
 	s.collect()
 	if err := s.newSearch(); err != nil {
 		return err
@@ -356,6 +356,12 @@ func (s *Spotter) restart() error {
 		return fmt.Errorf("spot: pocketsphinx could not restart decoding")
 	}
 	return nil
+}
+
+// endUtt ends the utterance and counts its frames.
+func (s *Spotter) endUtt() {
+	C.ps_end_utt(s.ps)
+	s.frames += int64(C.ps_get_n_frames(s.ps))
 }
 
 // collect queues the detections of the utterance not yet taken.
