@@ -389,3 +389,34 @@ func TestLongStream(t *testing.T) {
 		t.Errorf("%d detections in %d repeats: %+v", len(dets), reps, dets)
 	}
 }
+
+// TestPendingBounded: a spotter whose detections are not taken keeps at
+// most maxPending and counts the rest as dropped. Keywords with absurdly
+// lenient thresholds fire several times a second.
+func TestPendingBounded(t *testing.T) {
+	requireModel(t)
+	k, _ := ParseKeywords("the/1e-60,a/1e-60,to/1e-60")
+	s, err := New(Config{Keywords: k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pcm, _ := loadWAV(t, "caller-8k.wav")
+	for range 2 {
+		if err := s.Write(pcm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Dropped() == 0 {
+		t.Fatalf("no detections dropped with %d pending", len(s.pending))
+	}
+	if d := s.Detections(); len(d) != maxPending {
+		t.Fatalf("%d detections pending, want %d", len(d), maxPending)
+	}
+	if err := s.Write(pcm); err != nil {
+		t.Fatal(err)
+	}
+	if d := s.Detections(); len(d) == 0 || len(d) > maxPending {
+		t.Fatalf("after taking: %d detections", len(d))
+	}
+}
