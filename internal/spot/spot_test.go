@@ -420,3 +420,30 @@ func TestPendingBounded(t *testing.T) {
 		t.Fatalf("after taking: %d detections", len(d))
 	}
 }
+
+// TestOddInput: silence, full-scale noise, empty writes and repeated
+// flushes are decoded without error, and silence yields nothing.
+func TestOddInput(t *testing.T) {
+	requireModel(t)
+	if d := spotAll(t, testKeywords, make([]int16, 8000*10), 8000, 160); len(d) != 0 {
+		t.Errorf("10 s of silence: %+v", d)
+	}
+	noise := make([]int16, 8000*5)
+	x := uint32(1)
+	for i := range noise {
+		x = x*1664525 + 1013904223
+		noise[i] = int16(x >> 16)
+	}
+	spotAll(t, testKeywords, noise, 8000, 160)
+	k, _ := ParseKeywords(testKeywords)
+	s, err := New(Config{Keywords: k, SampleRate: 16000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, err := range []error{s.Write(nil), s.Flush(), s.Flush(), s.Write(noise[:100]), s.Flush()} {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
