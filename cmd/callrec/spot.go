@@ -128,7 +128,7 @@ func deinterleave(ft container.Format, data []byte) ([][]int16, error) {
 		width = 2
 		sample = func(i int) int16 { return int16(uint16(data[2*i]) | uint16(data[2*i+1])<<8) }
 	case container.EncodingPCM8:
-		sample = func(i int) int16 { return int16(data[i]-128) << 8 }
+		sample = func(i int) int16 { return (int16(data[i]) - 128) << 8 }
 	case container.EncodingPCMU:
 		sample = func(i int) int16 { return codec.UlawDecode(data[i]) }
 	case container.EncodingPCMA:

@@ -447,3 +447,30 @@ func TestOddInput(t *testing.T) {
 		}
 	}
 }
+
+// TestOffsetsWithinStream: detections lie inside the audio written and
+// at the right place for 8-bit dithered audio (as sox makes it), on which
+// PocketSphinx's voice activity detector (now off) once shifted every
+// offset of an utterance by 9.7 s.
+func TestOffsetsWithinStream(t *testing.T) {
+	requireModel(t)
+	pcm, rate := loadWAV(t, "caller-8k.wav")
+	x := uint32(7)
+	for i, v := range pcm {
+		x = x*1664525 + 1013904223
+		d := int32(x>>24) - 128 // ±half an 8-bit step
+		q := (int32(v) + d + 128) >> 8
+		pcm[i] = int16(max(-128, min(127, q)) << 8)
+	}
+	dur := time.Duration(len(pcm)) * time.Second / time.Duration(rate)
+	dets := spotAll(t, testKeywords, pcm, rate, 16000)
+	for _, d := range dets {
+		if d.Start < 0 || d.End > dur {
+			t.Errorf("detection outside the %v stream: %+v", dur, d)
+		}
+	}
+	kws, _ := ParseKeywords("refund,account")
+	if _, hits, _, missed := score(loadTimings(t), "caller", kws, dets); hits != 2 {
+		t.Errorf("missed %v in %+v", missed, dets)
+	}
+}
