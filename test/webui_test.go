@@ -77,7 +77,7 @@ func TestWebUIPlaysRecording(t *testing.T) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
 		chromedp.WindowSize(1366, 860), chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 		chromedp.Flag("mute-audio", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"), chromedp.UserDataDir(t.TempDir()))
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"), chromedp.UserDataDir(profileDir(t)))
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
 	defer acancel()
 	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
@@ -316,4 +316,23 @@ func TestWebUIPlaysRecording(t *testing.T) {
 	if calls != "No calls in progress." {
 		t.Errorf("calls page says %q", calls)
 	}
+}
+
+// profileDir is a Chromium profile directory removed after the test.
+// Not t.TempDir: Chromium's helper processes may still write into it for
+// a moment after the browser is stopped, and t.TempDir fails the test
+// when its directory cannot be removed; this retries, then gives up
+// quietly (it is under the system's temporary directory).
+func profileDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "callrec-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for i := 0; i < 20 && os.RemoveAll(dir) != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	return dir
 }
