@@ -371,10 +371,20 @@ func TestNodePoolHungNode(t *testing.T) {
 func TestNodePoolAllDown(t *testing.T) {
 	for _, closed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("failclosed=%v", closed), func(t *testing.T) {
-			a, b := startRTPPNode(t), startRTPPNode(t)
-			p := newPool(t, []*rtppNode{a, b}, []int{1, 1})
-			a.stop()
-			b.stop()
+			// Two nodes that never answer, their sockets held for the
+			// whole test: a stopped node's port could be taken by a
+			// node of a test running meanwhile, whose answers to the
+			// health checks would bring it back up.
+			var specs []string
+			for range 2 {
+				hung, err := net.ListenPacket("udp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { hung.Close() })
+				specs = append(specs, "udp:"+hung.LocalAddr().String())
+			}
+			p := newPoolSpecs(t, specs, []int{1, 1}, 200*time.Millisecond)
 			uas := newPeer(t)
 			r, _ := NewStaticRouter([]StaticRule{{Destination: "sip:" + uas.addr()}})
 			s := startServer(t, Config{Router: r, Anchor: p, FailClosed: closed})
