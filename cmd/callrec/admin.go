@@ -134,12 +134,12 @@ from its database (changes apply within 5 s).`)
 		if err != nil {
 			return err
 		}
-		return a.print(rs, func(w *tabwriter.Writer) {
-			fmt.Fprintln(w, "ID\tKIND\tPATTERN\tDESTINATION\tPRIORITY\tENABLED\tDESCRIPTION")
-			for _, r := range rs {
-				fmt.Fprintf(w, "%d\t%s\t%q\t%s\t%d\t%v\t%s\n", r.ID, r.Kind, r.Pattern, r.Destination, r.Priority, r.Enabled, r.Description)
-			}
-		})
+		rows := make([]apiclient.Route, len(rs))
+		for i, r := range rs {
+			rows[i] = apiclient.Route{ID: r.ID, Kind: string(r.Kind), Pattern: r.Pattern, Destination: r.Destination,
+				Priority: r.Priority, Enabled: r.Enabled, Description: r.Description}
+		}
+		return a.print(rs, routeTable(rows))
 	case words[0] == "add" && len(words) == 3:
 		id, err := s.AddRoute(ctx, store.Route{Kind: store.MatchKind(*kind), Pattern: words[1], Destination: words[2],
 			Priority: *prio, Enabled: true, Description: *descr})
@@ -202,12 +202,11 @@ challenges REGISTER and calls once a user exists; changes apply within 5 s.`)
 		for i := range us {
 			us[i].HA1, us[i].HA1SHA256 = "", "" // never print credentials
 		}
-		return a.print(us, func(w *tabwriter.Writer) {
-			fmt.Fprintln(w, "USER\tDOMAIN\tENABLED\tDISPLAY NAME")
-			for _, u := range us {
-				fmt.Fprintf(w, "%s\t%s\t%v\t%s\n", u.Username, u.Domain, u.Enabled, u.DisplayName)
-			}
-		})
+		rows := make([]apiclient.User, len(us))
+		for i, u := range us {
+			rows[i] = apiclient.User{Username: u.Username, Domain: u.Domain, Enabled: u.Enabled, DisplayName: u.DisplayName}
+		}
+		return a.print(us, userTable(rows))
 	case words[0] == "add" && len(words) == 4:
 		return s.AddUser(ctx, store.User{Username: words[1], Domain: words[2], HA1: store.HA1(words[1], words[2], words[3]),
 			HA1SHA256: store.HA1SHA256(words[1], words[2], words[3]),
@@ -217,6 +216,27 @@ challenges REGISTER and calls once a user exists; changes apply within 5 s.`)
 	}
 	a.fs.Usage()
 	return fmt.Errorf("users: bad arguments %q", words)
+}
+
+// routeTable prints routes as `callrec routes ls` does, from the database
+// or the API.
+func routeTable(rs []apiclient.Route) func(w *tabwriter.Writer) {
+	return func(w *tabwriter.Writer) {
+		fmt.Fprintln(w, "ID\tKIND\tPATTERN\tDESTINATION\tPRIORITY\tENABLED\tDESCRIPTION")
+		for _, r := range rs {
+			fmt.Fprintf(w, "%d\t%s\t%q\t%s\t%d\t%v\t%s\n", r.ID, r.Kind, r.Pattern, r.Destination, r.Priority, r.Enabled, r.Description)
+		}
+	}
+}
+
+// userTable prints users as `callrec users ls` does.
+func userTable(us []apiclient.User) func(w *tabwriter.Writer) {
+	return func(w *tabwriter.Writer) {
+		fmt.Fprintln(w, "USER\tDOMAIN\tENABLED\tDISPLAY NAME")
+		for _, u := range us {
+			fmt.Fprintf(w, "%s\t%s\t%v\t%s\n", u.Username, u.Domain, u.Enabled, u.DisplayName)
+		}
+	}
 }
 
 // routesAPI is `callrec routes` over the HTTP API.
@@ -231,12 +251,7 @@ func routesAPI(ctx context.Context, a *adminFlags, c *apiclient.Client, words []
 			_, err := os.Stdout.Write(append(raw, '\n'))
 			return err
 		}
-		return a.print(rs, func(w *tabwriter.Writer) {
-			fmt.Fprintln(w, "ID\tKIND\tPATTERN\tDESTINATION\tPRIORITY\tENABLED\tDESCRIPTION")
-			for _, r := range rs {
-				fmt.Fprintf(w, "%d\t%s\t%q\t%s\t%d\t%v\t%s\n", r.ID, r.Kind, r.Pattern, r.Destination, r.Priority, r.Enabled, r.Description)
-			}
-		})
+		return a.print(rs, routeTable(rs))
 	case words[0] == "add" && len(words) == 3:
 		got, err := c.AddRoute(ctx, apiclient.Route{Kind: string(r.Kind), Pattern: words[1], Destination: words[2],
 			Priority: r.Priority, Description: r.Description})
@@ -272,12 +287,7 @@ func usersAPI(ctx context.Context, a *adminFlags, c *apiclient.Client, words []s
 			_, err := os.Stdout.Write(append(raw, '\n'))
 			return err
 		}
-		return a.print(us, func(w *tabwriter.Writer) {
-			fmt.Fprintln(w, "USER\tDOMAIN\tENABLED\tDISPLAY NAME")
-			for _, u := range us {
-				fmt.Fprintf(w, "%s\t%s\t%v\t%s\n", u.Username, u.Domain, u.Enabled, u.DisplayName)
-			}
-		})
+		return a.print(us, userTable(us))
 	case words[0] == "add" && len(words) == 4:
 		return c.AddUser(ctx, apiclient.NewUser{Username: words[1], Domain: words[2], Password: words[3], DisplayName: display})
 	case words[0] == "rm" && len(words) == 3:

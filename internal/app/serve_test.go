@@ -14,12 +14,19 @@ import (
 
 func startServe(t *testing.T, nodes []config.MediaNode) *Node {
 	t.Helper()
+	return startServeWith(t, func(c *config.Config) { c.Serve.MediaNodes = nodes })
+}
+
+// startServeWith starts serve on free loopback ports with the defaults
+// changed by mod, stopped when the test ends.
+func startServeWith(t *testing.T, mod func(*config.Config)) *Node {
+	t.Helper()
 	c := config.Default()
 	c.Serve.DataDir = t.TempDir()
 	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", nettest.FreeUDPPort(t, "127.0.0.1"))
 	c.Serve.HTTPListen = "127.0.0.1:0"
-	c.Serve.MediaNodes = nodes
 	c.Media.PortMin, c.Media.PortMax = freePorts(t, 64)
+	mod(&c)
 	n, err := StartServe(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
