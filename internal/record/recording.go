@@ -198,9 +198,7 @@ func (rec *Recording) process(now int64, final bool) bool {
 		return true
 	}
 	if rec.metaPending {
-		if err := os.MkdirAll(filepath.Dir(rec.metaPath), 0o755); err != nil {
-			rec.fail(err)
-		} else if err := rec.writeMeta(); err != nil {
+		if err := rec.writeMeta(); err != nil { // creates the directory too
 			rec.fail(err)
 		}
 	}
