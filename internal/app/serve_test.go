@@ -2,14 +2,19 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/nettest"
+	"github.com/callrec/callrec/internal/record"
+	"github.com/callrec/callrec/internal/spot/spottest"
 )
 
 func startServe(t *testing.T, nodes []config.MediaNode) *Node {
@@ -21,13 +26,22 @@ func startServe(t *testing.T, nodes []config.MediaNode) *Node {
 // changed by mod, stopped when the test ends.
 func startServeWith(t *testing.T, mod func(*config.Config)) *Node {
 	t.Helper()
-	c := config.Default()
-	c.Serve.DataDir = t.TempDir()
-	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", nettest.FreeUDPPort(t, "127.0.0.1"))
-	c.Serve.HTTPListen = "127.0.0.1:0"
-	c.Media.PortMin, c.Media.PortMax = freePorts(t, 64)
-	mod(&c)
-	n, err := StartServe(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var n *Node
+	var err error
+	// A port picked free can be taken by a parallel test package before
+	// serve binds it (seen in CI): pick again rather than fail.
+	for try := 0; try < 5; try++ {
+		c := config.Default()
+		c.Serve.DataDir = t.TempDir()
+		c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", nettest.FreeUDPPort(t, "127.0.0.1"))
+		c.Serve.HTTPListen = "127.0.0.1:0"
+		c.Media.PortMin, c.Media.PortMax = freePorts(t, 64)
+		mod(&c)
+		n, err = StartServe(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if !errors.Is(err, syscall.EADDRINUSE) {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,4 +86,47 @@ func TestServeMediaNodes(t *testing.T) {
 	if st := n.Pool.Nodes(); st[0].Offers == 0 || st[1].Offers == 0 {
 		t.Errorf("30 calls did not reach both nodes: %+v", st)
 	}
+}
+
+// TestServeRefusesUnknownKeywords: a keyword word the spotter's
+// dictionary lacks, in asr.keywords, a profile or a policy rule, stops
+// serve at start with an error naming where it is; with the spotter
+// off (an external engine's vocabulary) only the syntax is checked.
+func TestServeRefusesUnknownKeywords(t *testing.T) {
+	spottest.RequireModel(t)
+	for name, c := range map[string]struct {
+		mod  func(*config.Config)
+		want string
+	}{
+		"asr": {func(c *config.Config) { c.ASR.Keywords = []string{"cancel", "frobnicatorz"} }, "frobnicatorz"},
+		"profile": {func(c *config.Config) {
+			c.Media.RecordProfiles = map[string]record.Profile{"x": {Keywords: []string{"frobnicatorz"}}}
+		}, "record_profiles.x.keywords"},
+		"rule": {func(c *config.Config) {
+			c.Serve.Recording.Rules = []config.RecordingRule{{Keywords: []string{"frobnicatorz"}}}
+		}, "rules[0].keywords"},
+		"syntax": {func(c *config.Config) { c.ASR.Spotter, c.ASR.Keywords = "off", []string{"cancel/7"} }, "threshold"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := config.Default()
+			cfg.Serve.DataDir = t.TempDir()
+			cfg.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", nettest.FreeUDPPort(t, "127.0.0.1"))
+			cfg.Serve.HTTPListen = "127.0.0.1:0"
+			cfg.Media.PortMin, cfg.Media.PortMax = freePorts(t, 64)
+			c.mod(&cfg)
+			n, err := StartServe(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err == nil {
+				n.Close(context.Background())
+				t.Fatal("serve started")
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q does not say %q", err, c.want)
+			}
+		})
+	}
+	// An external engine may be sent words the dictionary lacks.
+	startServeWith(t, func(c *config.Config) {
+		c.ASR.Spotter, c.ASR.Keywords = "off", []string{"frobnicatorz"}
+		c.ASR.Stream.URL = "tcp://127.0.0.1:9"
+	})
 }
