@@ -18,4 +18,4 @@ mkdir -p test-artifacts
 go test -count=1 -timeout 20m -artifacts -outputdir "$PWD/test-artifacts" ./...
 # The concurrent packages once more under the race detector.
 go test -count=1 -race -timeout 10m ./internal/media/ ./internal/rtpp/ ./internal/app/ ./internal/proxy/ \
-	./internal/catalog/ ./internal/ship/ ./internal/collect/ ./internal/api/ ./internal/record/
+	./internal/catalog/ ./internal/ship/ ./internal/collect/ ./internal/api/ ./internal/record/ ./internal/asr/

@@ -1,10 +1,8 @@
 package test
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math"
-	"net/netip"
 	"os"
 	"testing"
 )
@@ -69,37 +67,6 @@ func TestWriteMulawWAV(t *testing.T) {
 		binary.LittleEndian.Uint32(b[4:]) != uint32(len(b)-8) ||
 		binary.LittleEndian.Uint16(b[20:]) != 7 || string(b[50:54]) != "data" {
 		t.Errorf("bad WAV header % x", b[:58])
-	}
-}
-
-func TestWriteRTPPcap(t *testing.T) {
-	audio := MulawTone(400, 440, 8000) // 2.5 frames: 2 packets
-	b, err := os.ReadFile(WriteRTPPcap(t, "a.pcap", RTPCapture{
-		Src:   netip.MustParseAddrPort("127.0.0.2:4000"),
-		Dst:   netip.MustParseAddrPort("127.0.0.3:5000"),
-		SSRC:  0x01020304,
-		Audio: audio,
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const rec = 16 + 14 + 20 + 8 + 12 + 160
-	if len(b) != 24+2*rec {
-		t.Fatalf("pcap is %d bytes, want %d", len(b), 24+2*rec)
-	}
-	p2 := b[24+rec:]
-	if binary.LittleEndian.Uint32(p2[4:]) != 20000 {
-		t.Errorf("second packet at %d us, want 20000", binary.LittleEndian.Uint32(p2[4:]))
-	}
-	ip := p2[16+14:]
-	if ipChecksum(ip[:20]) != 0 {
-		t.Error("IPv4 header checksum does not verify")
-	}
-	rtp := ip[28:]
-	if rtp[0] != 0x80 || rtp[1] != 0 || binary.BigEndian.Uint16(rtp[2:]) != 1 ||
-		binary.BigEndian.Uint32(rtp[4:]) != 160 || binary.BigEndian.Uint32(rtp[8:]) != 0x01020304 ||
-		!bytes.Equal(rtp[12:], audio[160:320]) {
-		t.Errorf("bad RTP packet % x", rtp[:12])
 	}
 }
 

@@ -32,6 +32,19 @@ type MediaNode struct {
 // "unix" (a socket in a temp dir), and waits until it answers V.
 func StartMediaNode(t testing.TB, controlKind string) *MediaNode {
 	t.Helper()
+	return StartMediaNodeConfig(t, controlKind, "")
+}
+
+// StartMediaNodeConfig is StartMediaNode with `callrec media --config
+// cfg` (a YAML file, see config.example.yaml; "" for none): the flags
+// still set the control socket, the relay address and the ports. The
+// reference binary of $CALLREC_INTEROP_RTPPROXY takes no callrec
+// config, so with cfg set the test is skipped in that mode.
+func StartMediaNodeConfig(t testing.TB, controlKind, cfg string) *MediaNode {
+	t.Helper()
+	if cfg != "" && os.Getenv(EnvRtpproxy) != "" {
+		t.Skipf("interop: $%s is set and the reference media node takes no callrec config", EnvRtpproxy)
+	}
 	n := &MediaNode{IP: "127.0.0.1"}
 	switch controlKind {
 	case "udp":
@@ -62,10 +75,14 @@ func StartMediaNode(t testing.TB, controlKind string) *MediaNode {
 			"-d", "INFO")
 	} else {
 		n.Impl = "callrec"
-		n.Proc = StartProcess(t, "callrec media", dir, BuildCallrec(t), "media",
+		args := []string{"media",
 			"--control", n.Control.Addr,
 			"--listen", n.IP,
-			"--port-min", strconv.Itoa(n.PortMin), "--port-max", strconv.Itoa(n.PortMax))
+			"--port-min", strconv.Itoa(n.PortMin), "--port-max", strconv.Itoa(n.PortMax)}
+		if cfg != "" {
+			args = append(args, "--config", cfg)
+		}
+		n.Proc = StartProcess(t, "callrec media", dir, BuildCallrec(t), args...)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

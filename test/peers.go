@@ -40,6 +40,10 @@ func RequireBinary(t testing.TB, name, debianPackage string) string {
 // nettest.FreeUDPPort).
 func FreeUDPPort(t testing.TB, ip string) int { t.Helper(); return nettest.FreeUDPPort(t, ip) }
 
+// FreeTCPPort returns a TCP port on ip that was free a moment ago (see
+// nettest.FreeTCPPort).
+func FreeTCPPort(t testing.TB, ip string) int { t.Helper(); return nettest.FreeTCPPort(t, ip) }
+
 // FreeUDPPortPair returns an even UDP port p on ip such that p and p+2 were
 // both free (sipp binds its audio socket on -mp and video on -mp+2).
 func FreeUDPPortPair(t testing.TB, ip string) int {

@@ -56,6 +56,12 @@ func StartSipp(t testing.TB, cfg SippConfig) *Sipp {
 		TCP:       cfg.TCP,
 		CallID:    strings.ReplaceAll(cfg.CallID, "%u", "1"),
 	}
+	// Both ports were free a moment ago, each released before the next
+	// was picked: the kernel may hand the SIP port out again as the
+	// media pair's (sipp then fails to bind its RTP socket: seen in CI).
+	for i := 0; s.MediaPort <= s.Port && s.Port <= s.MediaPort+3 && i < 20; i++ {
+		s.MediaPort = FreeUDPPortPair(t, cfg.IP)
+	}
 	s.MessageLog = filepath.Join(s.Dir, "messages.log")
 	s.ErrorLog = filepath.Join(s.Dir, "errors.log")
 	for name, data := range cfg.Files {

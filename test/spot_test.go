@@ -5,14 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/callrec/callrec/internal/spot"
+	"github.com/callrec/callrec/internal/spot/spottest"
 )
 
 // TestSpotCommand runs `callrec spot` over a stereo G.711 µ-law WAV made
@@ -22,12 +21,7 @@ import (
 // they are spoken (internal/spot/testdata/timings.txt), and the agent's
 // channel yields no "cancel".
 func TestSpotCommand(t *testing.T) {
-	if !spot.ModelInstalled() {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pocketsphinx en-US model missing: scripts/deps.sh installs pocketsphinx-en-us")
-		}
-		t.Skip("pocketsphinx en-US model missing (apt-get install pocketsphinx-en-us); skipping")
-	}
+	spottest.RequireModel(t)
 	sox := RequireBinary(t, "sox", "sox")
 	bin := BuildCallrec(t)
 	audio := filepath.Join(RepoRoot(t), "test", "testdata", "audio")

@@ -17,7 +17,9 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/callrec/callrec/internal/app"
+	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/config"
+	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/store"
 )
 
@@ -173,26 +175,58 @@ func TestWebUIPlaysRecording(t *testing.T) {
 			chromedp.Poll(`(document.querySelector('.out .done') || {}).textContent?.startsWith('Recording stopped')`, nil),
 			chromedp.WaitVisible(row+` button[aria-label^=Record]`, chromedp.ByQuery))
 	}
-	serveCallAs(t, serveUAC{scenario: "uac_rtp_dtmf.xml", files: map[string][]byte{"call.pcap": pcap}, during: during},
+	var dataDir string
+	m := serveCallAs(t, serveUAC{scenario: "uac_rtp_dtmf.xml", files: map[string][]byte{"call.pcap": pcap}, during: during},
 		func(c *config.Config, uas string) {
+			dataDir = c.Serve.DataDir
 			c.Serve.Routes = []config.Route{{Destination: "sip:" + uas}}
 			c.Serve.APIAdminUsers = []string{user}
 			c.Serve.Auth = "off" // the web user must not make sipp's INVITE need digest credentials
 		}, setup)
 
-	// Search: the recording made above, by the caller's number prefix.
+	// A keyword spotted on the callee's leg, added to the finished
+	// recording as the live spotter does (record.Recorder.AddEvents:
+	// sidecar, then the catalogue).
+	kwAt := min(1.0, m.Duration*0.6)
+	sidecars, _ := filepath.Glob(filepath.Join(dataDir, "recordings", "*", "*.json"))
+	var sidecar string
+	for _, p := range sidecars {
+		if mm, err := record.ReadMeta(p); err == nil && mm.CallID == m.CallID {
+			sidecar = p
+		}
+	}
+	if err := n.Media.Recorder.AddEvents(sidecar, []record.Event{{Type: "keyword", At: kwAt, Duration: 0.3, Party: "callee",
+		Value: "refund", Confidence: 0.87, Source: "spot"}}); err != nil {
+		t.Fatalf("add a keyword to %q: %v", sidecar, err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		p, err := n.Catalog.Search(context.Background(), catalog.Query{Event: "keyword=refund"})
+		if err == nil && len(p.Recordings) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the keyword never reached the catalogue: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond) // the indexer has no notification; poll
+	}
+
+	// Search: the recording made above, by the caller's number prefix
+	// and the keyword.
 	run("search",
 		chromedp.Navigate(base+"/#/recordings"),
 		chromedp.WaitVisible(`input[name=number]`, chromedp.ByQuery),
-		// By keyboard: Enter in the field submits the form.
-		chromedp.SendKeys(`input[name=number]`, "uac"+kb.Enter, chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=number]`, "uac", chromedp.ByQuery),
+		// By keyboard: Enter in a field submits the form.
+		chromedp.SendKeys(`input[name=keyword]`, "refund"+kb.Enter, chromedp.ByQuery),
 		// The search re-renders the page: wait for its answer.
-		chromedp.Poll(`location.hash.includes('number=uac') && /^\d+ recording|^No recordings/.test(document.querySelector('p.count').textContent)`, nil),
+		chromedp.Poll(`location.hash.includes('number=uac') && location.hash.includes('keyword=refund') && /^\d+ recording|^No recordings/.test(document.querySelector('p.count').textContent)`, nil),
 		shot("3-search"))
 	var rows int
-	run("count rows", chromedp.Evaluate(`document.querySelectorAll('tr[data-id]').length`, &rows))
-	if rows != 1 {
-		t.Errorf("search for number uac: %d rows, want the one call", rows)
+	var tags string
+	run("count rows", chromedp.Evaluate(`document.querySelectorAll('tr[data-id]').length`, &rows),
+		chromedp.Evaluate(`[...document.querySelectorAll('tr[data-id] .tag.kw')].map((e) => e.textContent).join(',')`, &tags))
+	if rows != 1 || tags != "refund" {
+		t.Errorf("search for number uac, keyword refund: %d rows (keywords %q), want the one call with refund", rows, tags)
 	}
 
 	// Player: open it, wait for the waveform.
@@ -247,6 +281,27 @@ func TestWebUIPlaysRecording(t *testing.T) {
 	if p, r := strings.Index(events, " pause"), strings.Index(events, " resume"); p < 0 || r < p {
 		t.Errorf("events %q: want the pause, then the resume, from the live calls page", events)
 	}
+	// The keyword is listed with its party and confidence, and flagged
+	// over the callee's half of the waveform at its offset.
+	if !strings.Contains(events, "keyword refund (callee, 87%)") {
+		t.Errorf("events %q: want the keyword listed with party and confidence", events)
+	}
+	var flag struct {
+		Label                   string
+		Left, Top, CanvasHeight float64
+	}
+	run("keyword flag", chromedp.WaitVisible(`.markers button.marker.keyword`, chromedp.ByQuery),
+		chromedp.Evaluate(`(() => {
+			const f = document.querySelector('.markers button.marker.keyword').getBoundingClientRect();
+			const c = document.querySelector('canvas.wave').getBoundingClientRect();
+			return {Label: document.querySelector('.markers button.marker.keyword').getAttribute('aria-label'),
+				Left: (f.left + f.width / 2 - c.left) / c.width, Top: f.top - c.top, CanvasHeight: c.height};
+		})()`, &flag))
+	wantLeft := kwAt / m.Duration
+	if !strings.HasPrefix(flag.Label, "Keyword refund by the callee") || !strings.Contains(flag.Label, "87%") ||
+		flag.Left < wantLeft-0.05 || flag.Left > wantLeft+0.05 || flag.Top < flag.CanvasHeight/2 {
+		t.Errorf("keyword flag %+v: want it at %.2f of the width, in the callee's (lower) half", flag, wantLeft)
+	}
 	var labels string
 	run("labels", chromedp.Text(`.legend`, &labels, chromedp.ByQuery))
 	if !strings.Contains(labels, "Caller: uac") || !strings.Contains(labels, "Callee: uas") {
@@ -299,6 +354,12 @@ func TestWebUIPlaysRecording(t *testing.T) {
 	if cur, _ := pos(); cur < 0.5 || cur > 0.7 {
 		t.Errorf("the DTMF event at ~0.6 s seeked to %.2f s", cur)
 	}
+	// The keyword's flag seeks to it.
+	run("seek to keyword", chromedp.Click(`.markers button.marker.keyword`, chromedp.ByQuery))
+	if cur, _ := pos(); cur < kwAt-0.05 || cur > kwAt+0.05 {
+		t.Errorf("the keyword flag at %.2f s seeked to %.2f s", kwAt, cur)
+	}
+	run("keyword shot", shot("5-keyword"))
 
 	// Live calls and the other pages render (the call has ended).
 	// Routes and users list the database's (the test's admin sees them).

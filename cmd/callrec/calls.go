@@ -29,9 +29,26 @@ func (l labelFlags) Set(v string) error {
 	return nil
 }
 
+// recordFlags adds the options of starting a recording to fs (prefix
+// is put before each flag's help, e.g. "start: ") and returns the
+// request they build once fs is parsed.
+func recordFlags(fs *flag.FlagSet, prefix string) func() *apiclient.RecordRequest {
+	profile := fs.String("profile", "", prefix+"recording profile (default: the policy rule's)")
+	labels := labelFlags{}
+	fs.Var(labels, "label", prefix+"KEY=VALUE stored with the recording (repeatable; replaces the rule's labels)")
+	keywords := fs.String("keywords", "", prefix+"keywords spotted live in this recording, comma-separated, each optionally /THRESHOLD (replaces the rule's or profile's)")
+	return func() *apiclient.RecordRequest {
+		req := &apiclient.RecordRequest{Profile: *profile, Labels: labels}
+		if *keywords != "" {
+			req.Keywords = strings.Split(*keywords, ",")
+		}
+		return req
+	}
+}
+
 func runCalls(ctx context.Context, args []string) error {
 	a := newAPIFlags("calls", `usage: callrec calls ls
-       callrec calls record CALL-ID [--stop] [--profile NAME] [--label KEY=VALUE ...]
+       callrec calls record CALL-ID [--stop] [--profile NAME] [--label KEY=VALUE ...] [--keywords cancel,refund/1e-25]
 
 Talks to a running callrec serve over its HTTP API (GET /api/calls,
 POST and DELETE /api/calls/CALL-ID/record); "record" needs an admin
@@ -42,9 +59,7 @@ start"); a call that was not anchored (serve.anchor: on_record) is first
 moved through the media node with re-INVITEs. --stop stops the
 recording; the media stays anchored until the call ends.`)
 	stop := a.fs.Bool("stop", false, "stop recording instead of starting")
-	profile := a.fs.String("profile", "", "recording profile (default: the policy rule's)")
-	labels := labelFlags{}
-	a.fs.Var(labels, "label", "KEY=VALUE stored with the recording (repeatable; replaces the rule's labels)")
+	request := recordFlags(a.fs, "")
 	words, err := a.parse(args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -64,7 +79,7 @@ recording; the media stays anchored until the call ends.`)
 		if *stop {
 			op = "stop"
 		}
-		return recordOp(ctx, a, cl, op, words[1], &apiclient.RecordRequest{Profile: *profile, Labels: labels})
+		return recordOp(ctx, a, cl, op, words[1], request())
 	}
 	a.fs.Usage()
 	return fmt.Errorf("calls: want ls or record CALL-ID, got %q", words)

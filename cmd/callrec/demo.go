@@ -18,6 +18,7 @@ import (
 	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/demo"
+	"github.com/callrec/callrec/internal/spot"
 	"github.com/callrec/callrec/internal/store"
 )
 
@@ -38,7 +39,9 @@ phones register to it as alice and bob, and alice calls bob --calls
 times, one every 6 s (consecutive calls overlap) for --talk each. Both
 talk: alice plays a caller's speech, bob an agent's, as G.711 RTP, so
 each recording has the caller on the left channel and the agent on the
-right. It prints where to look (the web UI and the recordings API on
+right. Where the keyword spotter's model is installed (Debian package
+pocketsphinx-en-us), "cancel", "refund" and "account" are spotted live
+and printed as they are said. It prints where to look (the web UI and the recordings API on
 the HTTP listener, the recordings directory) with a login and an admin
 API token made for this run (the login user, callrec-demo, is removed
 from the users table at exit), and each call and its recording as they
@@ -105,7 +108,7 @@ flags:
 
 	failed := 0
 	if *calls > 0 {
-		failed, err = demoCalls(ctx, n, cfg.Serve.SIPListen, cfg.Media.RecordDir, *calls, *talk, log)
+		failed, err = demoCalls(ctx, n, cfg, *calls, *talk, log)
 		if err != nil {
 			return err
 		}
@@ -153,8 +156,17 @@ func demoConfig(dataDir, httpListen, logLevel string) (config.Config, error) {
 	// serve runs) for the browser, both new on every run.
 	cfg.Serve.APITokens = []config.APIToken{{Name: "demo", Token: randomSecret(), Role: "admin"}}
 	cfg.Serve.APIAdminUsers = []string{demoUser}
+	// Keywords the caller's speech holds, spotted live where the
+	// spotter's model is installed (scripts/deps.sh).
+	if spot.ModelInstalled() {
+		cfg.ASR.Keywords = demoKeywords
+	}
 	return cfg, cfg.Validate()
 }
+
+// demoKeywords are spotted in the demo's calls: the caller says
+// "account" about 3 s in, "cancel" at 7 s and "refund" at 11 s.
+var demoKeywords = []string{"cancel/1e-30", "refund/1e-20", "account/1e-30"}
 
 // demoUser is the web UI login of callrec demo, added to the users
 // table for the run and removed at its end.
@@ -184,7 +196,8 @@ func addDemoUser(ctx context.Context, st *store.Store) (string, func(), error) {
 // demoCalls registers alice and bob at sipAddr and has alice call bob
 // calls times, printing each call and its recording as they end. It
 // returns how many calls failed or were not recorded completely.
-func demoCalls(ctx context.Context, n *app.Node, sipAddr, recordDir string, calls int, talk time.Duration, log *slog.Logger) (int, error) {
+func demoCalls(ctx context.Context, n *app.Node, cfg config.Config, calls int, talk time.Duration, log *slog.Logger) (int, error) {
+	sipAddr, recordDir := cfg.Serve.SIPListen, cfg.Media.RecordDir
 	alice, err := demo.NewPhone(demo.Config{User: "alice", Display: "Alice (caller)", Proxy: sipAddr, Speech: demo.CallerSpeech(), Logger: log})
 	if err != nil {
 		return 0, err
@@ -215,6 +228,18 @@ func demoCalls(ctx context.Context, n *app.Node, sipAddr, recordDir string, call
 	every := talk * 6 / 10
 	fmt.Printf("alice (%s) and bob (%s) registered; alice calls bob: %d calls of %s, one every %s\n",
 		alice.Addr(), bob.Addr(), calls, talk, every)
+	if len(cfg.ASR.Keywords) > 0 {
+		if sub, err := n.Events.Subscribe(nil); err == nil {
+			fmt.Printf("keywords spotted live: %s\n", strings.Join(cfg.ASR.Keywords, ", "))
+			defer sub.Close()
+			go func() {
+				for e := range sub.C {
+					fmt.Printf("        keyword %-9q %-6s at %4.1f s, confidence %.0f%% (Call-ID %.8s...)\n",
+						e.Keyword, e.Leg, e.Start, 100*e.Confidence, e.CallID)
+				}
+			}()
+		}
+	}
 	failed := 0
 	demo.Run(ctx, alice, "bob", demo.Plan{Calls: calls, Talk: talk, Every: every}, func(i int, c demo.Call, err error) {
 		if err != nil {

@@ -34,6 +34,10 @@ listener and relays RTP/RTCP between the parties of each session.
 Flags override the config file; the config file overrides defaults.
 With a storage section in the config (kind dir, s3 or collector) and
 --record-dir, recordings are delivered there while the calls run.
+The config's asr section applies here as in callrec serve: with
+asr.keywords (or a record profile's keywords) set, every recording
+started with R is listened to live, and detections are written to its
+sidecar and, if set, posted to asr.webhook.url.
 
 flags:
 `)
@@ -106,7 +110,7 @@ flags:
 	if err != nil {
 		return err
 	}
-	var opts []app.MediaOption
+	opts := []app.MediaOption{app.WithASR(cfg.ASR)}
 	if shipping != nil {
 		defer shipping.Close()
 		opts = append(opts, app.WithSidecarHook(shipping.Notify), app.WithCollectors(ship.NewCollector(shipping.Shipper)))

@@ -14,7 +14,7 @@ func init() {
 }
 
 func runRecord(ctx context.Context, args []string) error {
-	a := newAPIFlags("record", `usage: callrec record start CALL-ID [--profile NAME] [--label KEY=VALUE ...]
+	a := newAPIFlags("record", `usage: callrec record start CALL-ID [--profile NAME] [--label KEY=VALUE ...] [--keywords cancel,refund/1e-25]
        callrec record stop|pause|resume CALL-ID
 
 Controls the recording of a call in progress, one API request each:
@@ -23,9 +23,7 @@ moved through the media node with re-INVITEs), stop (DELETE; the media
 stays anchored until the call ends), pause and resume
 (POST .../record/pause, .../record/resume). Prints the call's state afterwards. Needs an admin
 token.`)
-	profile := a.fs.String("profile", "", "start: recording profile (default: the policy rule's)")
-	labels := labelFlags{}
-	a.fs.Var(labels, "label", "start: KEY=VALUE stored with the recording (repeatable; replaces the rule's labels)")
+	request := recordFlags(a.fs, "start: ")
 	words, err := a.parse(args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -47,7 +45,7 @@ token.`)
 	if err != nil {
 		return err
 	}
-	return recordOp(ctx, a, cl, words[0], words[1], &apiclient.RecordRequest{Profile: *profile, Labels: labels})
+	return recordOp(ctx, a, cl, words[0], words[1], request())
 }
 
 // recordOp runs one of start, stop, pause, resume on callID and prints

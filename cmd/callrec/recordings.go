@@ -20,7 +20,7 @@ func init() {
 }
 
 func runRecordings(ctx context.Context, args []string) error {
-	a := newAPIFlags("recordings", `usage: callrec recordings ls [--party P] [--from T] [--to T] [--status S] [--label K=V] [--limit N] [--all] ...
+	a := newAPIFlags("recordings", `usage: callrec recordings ls [--party P] [--from T] [--to T] [--status S] [--label K=V] [--keyword W] [--limit N] [--all] ...
        callrec recordings show ID
        callrec recordings get ID [-o FILE] [--continue]
        callrec recordings rm ID
@@ -42,7 +42,8 @@ a recording under legal hold or still recording).`)
 	a.fs.StringVar(&q.To, "to", "", "ls: started before")
 	a.fs.StringVar(&q.Status, "status", "", "ls: recording, complete, interrupted, failed or deleted")
 	a.fs.StringVar(&q.Label, "label", "", "ls: has label KEY=VALUE (or KEY)")
-	a.fs.StringVar(&q.Event, "event", "", "ls: has an event (dtmf, keyword:WORD...)")
+	a.fs.StringVar(&q.Event, "event", "", "ls: has an event: TYPE or TYPE=VALUE (dtmf, dtmf=5, keyword=refund)")
+	a.fs.StringVar(&q.Keyword, "keyword", "", "ls: this keyword was spotted (same as --event keyword=W)")
 	a.fs.StringVar(&q.CallID, "call-id", "", "ls: of this SIP Call-ID")
 	a.fs.StringVar(&q.MinDuration, "min-duration", "", "ls: at least this long (10s, 1m)")
 	a.fs.StringVar(&q.MaxDuration, "max-duration", "", "ls: at most this long")
@@ -150,7 +151,11 @@ func recordingShow(ctx context.Context, a *apiFlags, cl *apiclient.Client, id st
 			fmt.Fprintf(w, "leg %s:\t%d packets, %d lost (%.2f%%), jitter %.1f ms, MOS %.2f\n", l.Party, l.Packets, l.Lost, 100*l.Loss, l.JitterMs, l.MOS)
 		}
 		for _, e := range r.Events {
-			fmt.Fprintf(w, "event %.2fs:\t%s %s %s\n", e.At, e.Type, e.Party, e.Value)
+			fmt.Fprintf(w, "event %.2fs:\t%s %s %s", e.At, e.Type, e.Party, e.Value)
+			if e.Confidence > 0 {
+				fmt.Fprintf(w, " (%.2f, %s)", e.Confidence, e.Source)
+			}
+			fmt.Fprintln(w)
 		}
 	})
 }

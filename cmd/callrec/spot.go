@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register("spot", "spot keywords in a WAV recording, one JSON line per detection (--keywords cancel,refund FILE.wav)", runSpot)
+	register("spot", "spot keywords in a WAV recording, one JSON line per detection (--keywords cancel,refund FILE.wav), or serve the ASR streaming interface (--listen ADDR)", runSpot)
 }
 
 func runSpot(ctx context.Context, args []string) error {
@@ -21,8 +21,15 @@ func runSpot(ctx context.Context, args []string) error {
 	keywords := fs.String("keywords", "", "comma-separated keywords, each optionally with a detection threshold: cancel,refund/1e-30,speak to a manager/1e-40 (default threshold 1e-20; smaller finds more)")
 	model := fs.String("model", spot.DefaultModelDir, "PocketSphinx acoustic model directory (Debian package pocketsphinx-en-us)")
 	dict := fs.String("dict", spot.DefaultDict, "pronunciation dictionary; every keyword word must be in it")
+	listen := fs.String("listen", "", "serve the ASR streaming interface over TCP on this address (docs/asr-stream.md) instead of reading a file")
+	wsListen := fs.String("ws-listen", "", "serve the ASR streaming interface over WebSocket on this address")
+	token := fs.String("token", os.Getenv("CALLREC_SPOT_TOKEN"), "with --listen: token every stream header must carry (env CALLREC_SPOT_TOKEN)")
+	tlsCert := fs.String("tls-cert", "", "with --listen: PEM certificate (serve tls:// and wss://)")
+	tlsKey := fs.String("tls-key", "", "with --listen: PEM private key")
+	maxLegs := fs.Int("max-legs", 64, "with --listen: legs spotted at once (about 30 MB each); more are refused")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `usage: callrec spot --keywords WORD[/THRESHOLD],... FILE.wav
+       callrec spot --listen ADDR [--ws-listen ADDR] [--keywords ...] [--token T] [--tls-cert C --tls-key K]
 
 Runs callrec's built-in offline keyword spotter (PocketSphinx, en-US)
 over a recording and prints one JSON line per detection:
@@ -30,6 +37,12 @@ over a recording and prints one JSON line per detection:
 start and end are seconds from the start of the file. Each channel of a
 stereo WAV is spotted separately (channel 0 = caller, 1 = callee). Reads
 16-bit PCM, 8-bit PCM and G.711 WAV files at any rate callrec records.
+
+With --listen (and/or --ws-listen) it is instead the reference engine of
+callrec's ASR streaming interface (docs/asr-stream.md): a recorder
+configured with its URL streams each call leg's audio to it, and it sends
+back the keywords it spots (the call's keywords, or --keywords for all),
+so that spotting can run on another host.
 
 flags:
 `)
@@ -40,6 +53,20 @@ flags:
 			return nil
 		}
 		return err
+	}
+	if *listen != "" || *wsListen != "" {
+		if fs.NArg() != 0 {
+			return fmt.Errorf("spot: --listen takes no file")
+		}
+		o := spotServe{listen: *listen, wsListen: *wsListen, certFile: *tlsCert, keyFile: *tlsKey, token: *token, model: *model, dict: *dict, maxLegs: *maxLegs}
+		if *keywords != "" {
+			kws, err := spot.ParseKeywords(*keywords)
+			if err != nil {
+				return err
+			}
+			o.keywords = kws
+		}
+		return o.run(ctx)
 	}
 	if fs.NArg() != 1 || *keywords == "" {
 		fs.Usage()

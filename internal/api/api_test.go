@@ -82,7 +82,8 @@ func newFixture(t *testing.T, mod func(*Config)) *fixture {
 	}{
 		{"2026/11/24/call-a", catalog.StatusComplete, map[string]string{"team": "sales"},
 			[]catalog.Event{{Type: "dtmf", At: 1500 * time.Millisecond, Duration: 100 * time.Millisecond, Party: "caller", Value: "5"}}},
-		{"2026/11/24/call-b", catalog.StatusComplete, map[string]string{catalog.DefaultHoldLabel: "case-17"}, nil},
+		{"2026/11/24/call-b", catalog.StatusComplete, map[string]string{catalog.DefaultHoldLabel: "case-17"},
+			[]catalog.Event{{Type: "keyword", At: 1200 * time.Millisecond, Duration: 400 * time.Millisecond, Party: "callee", Value: "refund", Confidence: 0.82, Source: "spot"}}},
 		{"2026/11/24/call-c", catalog.StatusRecording, nil, nil},
 	} {
 		audio := wav(2 + float64(i))

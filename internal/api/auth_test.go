@@ -23,7 +23,7 @@ func TestAuthMatrix(t *testing.T) {
 	admin := map[string]bool{}
 	for _, r := range []string{"DELETE /api/recordings/{id}", "POST /api/calls/{id}/record", "DELETE /api/calls/{id}/record",
 		"POST /api/calls/{id}/record/pause", "POST /api/calls/{id}/record/resume", "GET /api/routes", "POST /api/routes",
-		"DELETE /api/routes/{id}", "GET /api/users", "POST /api/users", "DELETE /api/users/{domain}/{user}"} {
+		"DELETE /api/routes/{id}", "GET /api/users", "POST /api/users", "DELETE /api/users/{domain}/{user}", "POST /api/events"} {
 		admin[r] = true
 	}
 	public := map[string]bool{"GET /api/openapi.json": true, "POST /api/login": true, "POST /api/logout": true}
@@ -64,7 +64,7 @@ func TestAuthMatrix(t *testing.T) {
 	wantError(t, "unknown path", res, b, 404, CodeNotFound)
 	// Each refusal is counted, and each answer by route and code.
 	n := len(f.api.Routes()) - len(public)
-	for reason, want := range map[string]float64{"missing": float64(n), "bad_token": float64(n), "forbidden": 11} {
+	for reason, want := range map[string]float64{"missing": float64(n), "bad_token": float64(n), "forbidden": 12} {
 		if got := testutil.ToFloat64(f.api.m.authFail.WithLabelValues(reason)); got != want {
 			t.Errorf("auth failures %s: %v, want %v", reason, got, want)
 		}

@@ -15,7 +15,7 @@ import (
 // Calls is what the calls API needs of the proxy (*proxy.Server).
 type Calls interface {
 	Calls() []proxy.Call
-	Record(ctx context.Context, callID, profile string, labels map[string]string) error
+	Record(ctx context.Context, callID string, o proxy.RecordOptions) error
 	StopRecord(ctx context.Context, callID string) error
 }
 
@@ -65,6 +65,9 @@ type CallList struct {
 type RecordRequest struct {
 	Profile string            `json:"profile,omitempty"`
 	Labels  map[string]string `json:"labels,omitempty"`
+	// Keywords are spotted live in this recording ("cancel",
+	// "refund/1e-25"), instead of its rule's or profile's.
+	Keywords []string `json:"keywords,omitempty"`
 }
 
 // CallResult is the body of a successful record, stop, pause or resume.
@@ -135,9 +138,16 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
+	if f := s.cfg.CheckKeywords; f != nil && req.Keywords != nil {
+		if err := f(req.Keywords); err != nil {
+			writeError(w, http.StatusBadRequest, CodeBadRequest, err.Error())
+			return
+		}
+	}
 	// Not cancelled with the request: a mid-call anchoring runs to its
 	// end (or its own timeout) so that the call is never left half-way.
-	if err := s.cfg.Calls.Record(context.WithoutCancel(r.Context()), id, req.Profile, req.Labels); err != nil {
+	if err := s.cfg.Calls.Record(context.WithoutCancel(r.Context()), id,
+		proxy.RecordOptions{Profile: req.Profile, Labels: req.Labels, Keywords: req.Keywords}); err != nil {
 		s.fail(w, id, err)
 		return
 	}

@@ -8,6 +8,8 @@
 //	GET    /api/recordings/{id}/audio   the audio, with Range (http.ServeContent)
 //	DELETE /api/recordings/{id}         delete its audio (catalog.Remover), never under legal hold
 //	GET    /api/calls                   calls in progress with live per-stream quality
+//	GET    /api/events                  keywords spotted live, as server-sent events (?call_id= filters)
+//	POST   /api/events                  publish one a remote media node spotted (its asr.webhook, admin token)
 //	POST   /api/calls/{call-id}/record  start recording (optional body {"profile": "...", "labels": {...}})
 //	DELETE /api/calls/{call-id}/record  stop recording (the media stays anchored)
 //	POST   /api/calls/{call-id}/record/pause and /resume
@@ -36,7 +38,9 @@
 // short); bearer tokens are long random secrets and are not throttled.
 //
 // Handlers run on net/http's goroutines; they start no goroutines of
-// their own. Starting a recording of an unanchored call waits for the
+// their own. GET /api/events holds its request until the client goes or
+// the asr.Broker closes (close it on http.Server.RegisterOnShutdown, or
+// Shutdown waits for the streams). Starting a recording of an unanchored call waits for the
 // proxy's re-INVITEs (bounded by the proxy's ReinviteTimeout) and is not
 // cancelled when the client goes away, so the call is never left
 // half-anchored.

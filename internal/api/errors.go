@@ -18,6 +18,7 @@ const (
 	CodeInternal       = "internal"           // 500
 	CodeNotImplemented = "not_implemented"    // 501: this node has no such component
 	CodeBadGateway     = "bad_gateway"        // 502: a peer (media node, call party) failed
+	CodeUnavailable    = "unavailable"        // 503: too many event streams, or shutting down
 )
 
 // ErrorBody is the body of every error response:

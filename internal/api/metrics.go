@@ -12,6 +12,9 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec // route, code
 	authFail *prometheus.CounterVec // reason
+	// eventRepeats counts POST /api/events deliveries dropped as
+	// repeats (webhook retries, replays of a signed body).
+	eventRepeats prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -19,13 +22,15 @@ func newMetrics() *metrics {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callrec_api_requests_total",
 			Help: "HTTP API requests answered, by route pattern and status code."}, []string{"route", "code"}),
 		authFail: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callrec_api_auth_failures_total",
-			Help: "API requests and logins refused for their credentials: missing, bad_token, bad_cookie, forbidden (role too low), login."}, []string{"reason"}),
+			Help: "API requests and logins refused for their credentials: missing, bad_token, bad_cookie, bad_signature, forbidden (role too low), login."}, []string{"reason"}),
+		eventRepeats: prometheus.NewCounter(prometheus.CounterOpts{Name: "callrec_api_event_repeats_total",
+			Help: "Keyword events posted to POST /api/events again (a webhook retry or a replayed signed body), answered 204 and not published twice."}),
 	}
 }
 
 // Collectors returns the API's metrics for a Prometheus registry.
 func (s *Server) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{s.m.requests, s.m.authFail}
+	return []prometheus.Collector{s.m.requests, s.m.authFail, s.m.eventRepeats}
 }
 
 // statusWriter remembers the status a handler answered.

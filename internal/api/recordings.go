@@ -66,6 +66,9 @@ type Event struct {
 	Duration float64 `json:"duration,omitempty"`
 	Party    string  `json:"party,omitempty"`
 	Value    string  `json:"value,omitempty"`
+	// Confidence (0..1) and Source (spot, stream) are a keyword's.
+	Confidence float64 `json:"confidence,omitempty"`
+	Source     string  `json:"source,omitempty"`
 }
 
 // RecordingPage is the body of GET /api/recordings: newest first; Next
@@ -96,7 +99,8 @@ func toRecording(r *catalog.Recording) Recording {
 		out.Legs = append(out.Legs, lg)
 	}
 	for _, e := range r.Events {
-		out.Events = append(out.Events, Event{Type: e.Type, At: e.At.Seconds(), Duration: e.Duration.Seconds(), Party: e.Party, Value: e.Value})
+		out.Events = append(out.Events, Event{Type: e.Type, At: e.At.Seconds(), Duration: e.Duration.Seconds(), Party: e.Party, Value: e.Value,
+			Confidence: e.Confidence, Source: e.Source})
 	}
 	return out
 }
@@ -106,6 +110,14 @@ func toRecording(r *catalog.Recording) Recording {
 func parseQuery(v url.Values) (catalog.Query, error) {
 	q := catalog.Query{Party: v.Get("party"), Number: v.Get("number"), Status: catalog.Status(v.Get("status")),
 		Label: v.Get("label"), Event: v.Get("event"), CallID: v.Get("call_id"), Cursor: v.Get("cursor")}
+	if k := v.Get("keyword"); k != "" {
+		// keyword=refund is event=keyword=refund; both at once would
+		// need two event filters, which the catalogue has not.
+		if q.Event != "" {
+			return q, errors.New("keyword: not with event (keyword=X is event=keyword=X)")
+		}
+		q.Event = "keyword=" + k
+	}
 	var err error
 	for _, t := range []struct {
 		name string

@@ -48,6 +48,9 @@ func TestSearchRecordings(t *testing.T) {
 		{"label=team%3Dsales", []int64{a}},
 		{"label=" + "legal_hold", []int64{b}},
 		{"event=dtmf%3D5", []int64{a}},
+		{"keyword=refund", []int64{b}},
+		{"event=keyword", []int64{b}},
+		{"keyword=cancel", nil},
 		{"call_id=" + url.QueryEscape("call-b@test"), []int64{b}},
 		{"min_duration=3", []int64{c, b}},
 		{"max_duration=2.5s", []int64{a}},
@@ -75,7 +78,7 @@ func TestSearchRecordings(t *testing.T) {
 	if fmt.Sprint(seen) != fmt.Sprint([]int64{c, b, a}) {
 		t.Errorf("paged %v", seen)
 	}
-	for _, q := range []string{"from=yesterday", "min_duration=-1", "limit=5000", "status=lost", "cursor=garbage"} {
+	for _, q := range []string{"from=yesterday", "min_duration=-1", "limit=5000", "status=lost", "cursor=garbage", "keyword=refund&event=dtmf"} {
 		res, body := f.do("GET", "/api/recordings?"+q, viewerToken, "")
 		wantError(t, q, res, body, 400, CodeBadRequest)
 	}
@@ -98,7 +101,14 @@ func TestGetRecording(t *testing.T) {
 			t.Errorf("%s: %s", path, b)
 		}
 	}
-	res, b := f.do("GET", "/api/recordings/99999", viewerToken, "")
+	// A keyword shows its confidence and what found it.
+	res, b := f.do("GET", "/api/recordings/"+strconv.FormatInt(f.recs[1].ID, 10), viewerToken, "")
+	var r Recording
+	if res.StatusCode != 200 || json.Unmarshal(b, &r) != nil || len(r.Events) != 1 ||
+		r.Events[0] != (Event{Type: "keyword", At: 1.2, Duration: 0.4, Party: "callee", Value: "refund", Confidence: 0.82, Source: "spot"}) {
+		t.Errorf("keyword event: %d %s", res.StatusCode, b)
+	}
+	res, b = f.do("GET", "/api/recordings/99999", viewerToken, "")
 	wantError(t, "unknown id", res, b, 404, CodeNotFound)
 	res, b = f.do("GET", "/api/recordings/nonsense", viewerToken, "")
 	wantError(t, "bad id", res, b, 400, CodeBadRequest)

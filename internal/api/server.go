@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"time"
 
+	"github.com/callrec/callrec/internal/asr"
 	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/store"
 )
@@ -29,10 +31,24 @@ type Config struct {
 	// HoldLabel is the legal-hold label: recordings carrying it are
 	// never deleted through the API. "" is catalog.DefaultHoldLabel.
 	HoldLabel string
+	// Events are keywords spotted in calls as they happen, streamed by
+	// GET /api/events and published by remote media nodes through POST
+	// /api/events; nil: both answer 501.
+	Events *asr.Broker
+	// EventsKeepAlive is how often an idle event stream gets a comment.
+	// Zero: 15 s.
+	EventsKeepAlive time.Duration
 	// Store holds routes and users (and the users who may log in).
 	Store *store.Store
 	// Auth says who may call the API.
 	Auth AuthConfig
+	// EventsSecret, when set, authenticates POST /api/events by the
+	// body's signature (asr.SignatureHeader, as asr.Webhook signs with
+	// the same secret) instead of an admin token.
+	EventsSecret []byte
+	// CheckKeywords, when set, checks the keywords an on-demand
+	// recording asks for (a bad list is answered 400).
+	CheckKeywords func([]string) error
 	// Logger receives failed requests (5xx) and deletions; nil discards.
 	Logger *slog.Logger
 }
@@ -47,12 +63,17 @@ type Server struct {
 	routes []string
 	m      *metrics
 	limit  throttle
+	// delivered drops repeated POST /api/events deliveries.
+	delivered recentSet
 }
 
 // Mount registers the API below /api/ on mux and returns it.
 func Mount(mux *http.ServeMux, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.EventsKeepAlive <= 0 {
+		cfg.EventsKeepAlive = 15 * time.Second
 	}
 	if cfg.HoldLabel == "" {
 		cfg.HoldLabel = catalog.DefaultHoldLabel
@@ -73,6 +94,9 @@ func Mount(mux *http.ServeMux, cfg Config) (*Server, error) {
 	s.handle("DELETE /api/recordings/{id}", RoleAdmin, s.deleteRecording)
 
 	s.handle("GET /api/calls", RoleViewer, s.listCalls)
+	s.handle("GET /api/events", RoleViewer, s.events)
+	s.routes = append(s.routes, "POST /api/events")
+	s.mux.Handle("POST /api/events", s.counted("POST /api/events", s.signedOr(RoleAdmin, s.publishEvent)))
 	s.handle("POST /api/calls/{id}/record", RoleAdmin, s.record)
 	s.handle("DELETE /api/calls/{id}/record", RoleAdmin, s.stopRecord)
 	s.handle("POST /api/calls/{id}/record/pause", RoleAdmin, s.pause)

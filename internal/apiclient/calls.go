@@ -45,8 +45,9 @@ type CallResult struct {
 
 // RecordRequest is the optional body of POST /api/calls/{id}/record.
 type RecordRequest struct {
-	Profile string            `json:"profile,omitempty"`
-	Labels  map[string]string `json:"labels,omitempty"`
+	Profile  string            `json:"profile,omitempty"`
+	Labels   map[string]string `json:"labels,omitempty"`
+	Keywords []string          `json:"keywords,omitempty"`
 }
 
 // Calls lists the calls in progress.

@@ -73,3 +73,25 @@ func TestAudioRange(t *testing.T) {
 		t.Errorf("a 200 to a Range request was taken")
 	}
 }
+
+// TestRecordingsQuery: the filters go out as the API's query
+// parameters (keyword among them), unset ones not at all.
+func TestRecordingsQuery(t *testing.T) {
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.URL.RawQuery
+		w.Write([]byte(`{"items":[{"id":7,"events":[{"type":"keyword","at":1.5,"value":"refund","confidence":0.8,"source":"spot"}]}],"next_cursor":""}`))
+	}))
+	defer srv.Close()
+	c := &Client{Server: srv.URL}
+	p, _, err := c.Recordings(context.Background(), Query{Keyword: "refund", Party: "alice", Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := <-got; q != "keyword=refund&limit=5&party=alice" {
+		t.Errorf("query %q", q)
+	}
+	if len(p.Items) != 1 || len(p.Items[0].Events) != 1 || p.Items[0].Events[0].Confidence != 0.8 || p.Items[0].Events[0].Source != "spot" {
+		t.Errorf("page %+v", p)
+	}
+}

@@ -56,6 +56,9 @@ type Event struct {
 	At    float64 `json:"at"` // seconds from the start
 	Party string  `json:"party"`
 	Value string  `json:"value"`
+	// Confidence (0..1) and Source (spot, stream) are a keyword's.
+	Confidence float64 `json:"confidence"`
+	Source     string  `json:"source"`
 }
 
 // RecordingPage is one page of a search, newest first; Next is the
@@ -69,10 +72,12 @@ type RecordingPage struct {
 // sent. Times are RFC 3339, dates or Unix seconds; durations Go
 // durations or seconds, as the API takes them.
 type Query struct {
-	From, To                 string
-	Party, Number            string
-	CallID, Status           string
-	Label, Event             string
+	From, To       string
+	Party, Number  string
+	CallID, Status string
+	Label, Event   string
+	// Keyword is a keyword spotted in the call (event=keyword=Keyword).
+	Keyword                  string
 	MinDuration, MaxDuration string
 	Limit                    int
 	Cursor                   string
@@ -81,7 +86,7 @@ type Query struct {
 func (q Query) values() url.Values {
 	v := url.Values{}
 	for _, kv := range [][2]string{{"from", q.From}, {"to", q.To}, {"party", q.Party}, {"number", q.Number},
-		{"call_id", q.CallID}, {"status", q.Status}, {"label", q.Label}, {"event", q.Event},
+		{"call_id", q.CallID}, {"status", q.Status}, {"label", q.Label}, {"event", q.Event}, {"keyword", q.Keyword},
 		{"min_duration", q.MinDuration}, {"max_duration", q.MaxDuration}, {"cursor", q.Cursor}} {
 		if kv[1] != "" {
 			v.Set(kv[0], kv[1])

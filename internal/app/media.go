@@ -17,11 +17,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/callrec/callrec/internal/asr"
 	"github.com/callrec/callrec/internal/codec"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/media"
 	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/rtpp"
+	"github.com/callrec/callrec/internal/spot"
 )
 
 // MediaNode is a running media node: the session manager, its control
@@ -30,7 +32,12 @@ type MediaNode struct {
 	Manager *media.Manager
 	// Recorder is nil when no recordings directory is configured.
 	Recorder *record.Recorder
-	Control  *rtpp.Server
+	// ASR listens to the recordings (keyword spotting); nil without a
+	// recorder or with asr.spotter off. Webhook, when asr.webhook.url is
+	// set, is POSTed its detections.
+	ASR     *asr.Hub
+	Webhook *asr.Webhook
+	Control *rtpp.Server
 	// Addrs are the bound control listener addresses, in config order
 	// ("udp:127.0.0.1:22222", "unix:/run/callrec/media.sock").
 	Addrs []string
@@ -49,6 +56,15 @@ type MediaOption func(*mediaOptions)
 type mediaOptions struct {
 	onMeta     func(path string)
 	collectors []prometheus.Collector
+	asr        *config.ASR
+	asrSinks   []asr.Sink
+}
+
+// WithASR has the recorder's calls listened to as c says (keyword
+// spotting), with detections told to sinks besides the recordings'
+// sidecars.
+func WithASR(c config.ASR, sinks ...asr.Sink) MediaOption {
+	return func(o *mediaOptions) { o.asr, o.asrSinks = &c, sinks }
 }
 
 // WithCollectors adds cs to the node's metrics listener (callrec media
@@ -83,6 +99,8 @@ func StartMedia(ctx context.Context, c config.Media, log *slog.Logger, opts ...M
 		}
 	}
 	var rec *record.Recorder
+	var asrHub *asr.Hub
+	var hook *asr.Webhook
 	var taps media.TapFactory
 	if c.RecordDir != "" {
 		dyn := map[uint8]codec.Format{}
@@ -91,12 +109,27 @@ func StartMedia(ctx context.Context, c config.Media, log *slog.Logger, opts ...M
 				return nil, err
 			}
 		}
+		var hub *asr.Hub
+		if hub, hook, err = startASR(o.asr, c, o.asrSinks, &rec, log); err != nil {
+			return nil, err
+		}
+		var live func(record.LiveInfo) record.Live
+		if hub != nil {
+			live = hub.Live
+		}
 		rec, err = record.New(record.Config{Dir: c.RecordDir, Profiles: c.RecordProfiles, NameTemplate: c.RecordNames,
-			Payloads: dyn, Logger: log.With("component", "record"), OnMeta: o.onMeta})
+			Payloads: dyn, Logger: log.With("component", "record"), OnMeta: o.onMeta, Live: live})
 		if err != nil {
+			if hub != nil {
+				hub.Close(context.Background())
+			}
+			if hook != nil {
+				hook.Close(context.Background())
+			}
 			return nil, err
 		}
 		taps = rec
+		asrHub = hub
 	}
 	mgr, err := media.New(media.Config{
 		Listen: listen, Advertise: adv, PortMin: c.PortMin, PortMax: c.PortMax,
@@ -108,9 +141,15 @@ func StartMedia(ctx context.Context, c config.Media, log *slog.Logger, opts ...M
 		if rec != nil {
 			rec.Close(context.Background())
 		}
+		if asrHub != nil {
+			asrHub.Close(context.Background())
+		}
+		if hook != nil {
+			hook.Close(context.Background())
+		}
 		return nil, err
 	}
-	n := &MediaNode{Manager: mgr, Recorder: rec, log: log}
+	n := &MediaNode{Manager: mgr, Recorder: rec, ASR: asrHub, Webhook: hook, log: log}
 	n.Control = &rtpp.Server{Logger: log.With("component", "rtpp")}
 	n.commands = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "callrec_media_control_command_duration_seconds",
@@ -168,6 +207,12 @@ func StartMedia(ctx context.Context, c config.Media, log *slog.Logger, opts ...M
 		if rec != nil {
 			reg.MustRegister(record.NewCollector(rec))
 		}
+		if asrHub != nil {
+			reg.MustRegister(asrHub.Collectors()...)
+		}
+		if hook != nil {
+			reg.MustRegister(hook.Collector())
+		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		ln, err := net.Listen("tcp", c.Metrics)
@@ -206,9 +251,74 @@ func (n *MediaNode) Close(ctx context.Context) error {
 			err = rerr
 		}
 	}
+	// After the recorder: its recordings' legs are closed, the spotters
+	// finish them and store their last detections.
+	if n.ASR != nil {
+		if aerr := n.ASR.Close(ctx); err == nil {
+			err = aerr
+		}
+	}
+	if n.Webhook != nil {
+		n.Webhook.Close(ctx) // delivers what is queued, or gives up with ctx
+	}
 	if n.metrics != nil {
 		n.metrics.Shutdown(ctx)
 	}
 	n.wg.Wait()
 	return err
+}
+
+// startASR starts the keyword spotters of a media node's recorder, or
+// returns nil when none is wanted. The recorder is created after the
+// Hub (it needs Hub.Live); rec points to where it will be, for storing
+// detections in sidecars.
+func startASR(c *config.ASR, m config.Media, sinks []asr.Sink, rec **record.Recorder, log *slog.Logger) (*asr.Hub, *asr.Webhook, error) {
+	if c == nil {
+		return nil, nil, nil
+	}
+	if c.Spotter == "off" && c.Stream.URL == "" { // nothing listens, but a typo is still one
+		if err := keywordCheck(*c)(c.Keywords); len(c.Keywords) > 0 && err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, nil
+	}
+	wanted := len(c.Keywords) > 0
+	for _, p := range m.RecordProfiles {
+		wanted = wanted || len(p.Keywords) > 0
+	}
+	if wanted && c.Spotter != "off" && c.ModelDir == "" && !spot.ModelInstalled() {
+		return nil, nil, fmt.Errorf("app: keywords are configured but the PocketSphinx model is missing at %s: apt-get install pocketsphinx-en-us, or set asr.spotter: off", spot.DefaultModelDir)
+	}
+	for name, p := range m.RecordProfiles {
+		if len(p.Keywords) > 0 {
+			if err := keywordCheck(*c)(p.Keywords); err != nil {
+				return nil, nil, fmt.Errorf("app: media.record_profiles.%s.keywords: %w", name, err)
+			}
+		}
+	}
+	var hook *asr.Webhook
+	if c.Webhook.URL != "" {
+		var err error
+		if hook, err = asr.NewWebhook(asr.WebhookConfig{URL: c.Webhook.URL, Secret: c.Webhook.Secret, Token: c.Webhook.Token, Timeout: c.Webhook.Timeout.Std(),
+			Logger: log.With("component", "webhook")}); err != nil {
+			return nil, nil, err
+		}
+		sinks = append(sinks, hook)
+	}
+	hub, err := asr.New(asr.Config{Keywords: c.Keywords, NoSpot: c.Spotter == "off", Workers: c.Workers, Queue: c.Queue.Std(),
+		ModelDir: c.ModelDir, Dict: c.Dict, Sinks: sinks, Logger: log.With("component", "asr"),
+		Stream:    asr.StreamConfig{URL: c.Stream.URL, Token: c.Stream.Token, CAFile: c.Stream.CAFile, Queue: c.Stream.Queue.Std()},
+		AddEvents: func(sidecar string, evs []record.Event) error { return (*rec).AddEvents(sidecar, evs) }})
+	if err != nil {
+		if hook != nil {
+			hook.Close(context.Background())
+		}
+		return nil, nil, err
+	}
+	return hub, hook, nil
+}
+
+// keywordCheck checks keyword lists as c's spotter needs them.
+func keywordCheck(c config.ASR) func([]string) error {
+	return asr.KeywordCheck(c.Spotter != "off", c.Dict)
 }

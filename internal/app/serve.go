@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/callrec/callrec/internal/api"
+	"github.com/callrec/callrec/internal/asr"
 	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/media"
@@ -45,6 +46,10 @@ type Node struct {
 	// in-process node's recordings directory (nil without one).
 	Catalog *catalog.Catalog
 	Indexer *catalog.Indexer
+	// Events fans the keyword detections of the local node, and those
+	// remote media nodes post to POST /api/events, out to GET
+	// /api/events (and to callrec demo's printout).
+	Events *asr.Broker
 	// Shipper delivers recordings to storage.kind (nil for local).
 	Shipper *ship.Shipper
 	HTTP    string // bound address of the metrics/health listener
@@ -98,7 +103,10 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 		m.Control = []string{"unix:" + filepath.Join(s.DataDir, "media.sock")}
 	}
 	m.Metrics = "" // served below, with the proxy's
-	apiCfg := api.Config{Store: n.Store, HoldLabel: c.Retention.HoldLabel, Logger: log.With("component", "api")}
+	// Keywords spotted live by the local media node, and posted by
+	// remote ones (their asr.webhook), for GET /api/events.
+	n.Events = asr.NewBroker(asr.BrokerConfig{})
+	apiCfg := api.Config{Store: n.Store, HoldLabel: c.Retention.HoldLabel, Logger: log.With("component", "api"), Events: n.Events}
 	if local {
 		// The catalogue indexes the in-process node's recordings as
 		// the recorder writes their sidecars; a shipper delivers them
@@ -139,7 +147,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 			n.wg.Add(1)
 			go func() { defer n.wg.Done(); n.purge(ctx, r, catalog.FileRemover(m.RecordDir, target)) }()
 		}
-		if n.Media, err = StartMedia(ctx, m, log, WithSidecarHook(hook)); err != nil {
+		if n.Media, err = StartMedia(ctx, m, log, WithSidecarHook(hook), WithASR(c.ASR, n.Events)); err != nil {
 			return fail(err)
 		}
 		apiCfg.Catalog, apiCfg.Audio, apiCfg.Remove = n.Catalog, apiAudio(m.RecordDir, target), catalog.FileRemover(m.RecordDir, target)
@@ -170,6 +178,17 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	if err != nil {
 		return fail(err)
 	}
+	for i, r := range s.Recording.Rules {
+		if len(r.Keywords) > 0 {
+			if err := keywordCheck(c.ASR)(r.Keywords); err != nil {
+				return fail(fmt.Errorf("app: serve.recording.rules[%d].keywords: %w", i, err))
+			}
+		}
+	}
+	apiCfg.CheckKeywords = keywordCheck(c.ASR)
+	if s.EventsSecret != "" {
+		apiCfg.EventsSecret = []byte(s.EventsSecret)
+	}
 	tlsServer, tlsClient, err := serveTLS(s)
 	if err != nil {
 		return fail(err)
@@ -199,11 +218,17 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	reg.MustRegister(sm.collectors()...)
 	reg.MustRegister(proxy.NewCollector(n.Proxy),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(ship.NewCollector(n.Shipper))
+	reg.MustRegister(ship.NewCollector(n.Shipper), n.Events.Collector())
 	if n.Media != nil {
 		reg.MustRegister(media.NewCollector(n.Media.Manager), n.Media.commands)
 		if n.Media.Recorder != nil {
 			reg.MustRegister(record.NewCollector(n.Media.Recorder))
+		}
+		if n.Media.ASR != nil {
+			reg.MustRegister(n.Media.ASR.Collectors()...)
+		}
+		if n.Media.Webhook != nil {
+			reg.MustRegister(n.Media.Webhook.Collector())
 		}
 	}
 	if n.Pool != nil {
@@ -249,6 +274,7 @@ func StartServe(ctx context.Context, c config.Config, log *slog.Logger) (*Node, 
 	}
 	n.HTTP = ln.Addr().String()
 	n.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	n.http.RegisterOnShutdown(n.Events.Close) // ends the open event streams, or Shutdown waits for them
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
@@ -268,7 +294,7 @@ func (n *Node) localAnchor() proxy.ManagerAnchor {
 	if rec := n.Media.Recorder; rec != nil {
 		a.Prepare = func(c proxy.Call, d proxy.Decision) error {
 			return rec.Prepare(c.CallID, record.Options{Caller: c.Caller, Callee: c.Callee, Profile: d.Profile, Labels: d.Labels,
-				CalleeFirst: c.CalleeFirst})
+				Keywords: d.Keywords, CalleeFirst: c.CalleeFirst})
 		}
 	}
 	return a
@@ -279,7 +305,8 @@ func (n *Node) localAnchor() proxy.ManagerAnchor {
 func recordingPolicy(s config.Serve) (*proxy.Policy, error) {
 	rules := make([]proxy.Rule, len(s.Recording.Rules))
 	for i, r := range s.Recording.Rules {
-		rules[i] = proxy.Rule{Caller: r.Caller, Callee: r.Callee, Percent: 100, Record: true, Profile: r.Profile, Labels: r.Labels}
+		rules[i] = proxy.Rule{Caller: r.Caller, Callee: r.Callee, Percent: 100, Record: true, Profile: r.Profile, Labels: r.Labels,
+			Keywords: r.Keywords}
 		if r.Percent != nil {
 			rules[i].Percent = *r.Percent
 		}

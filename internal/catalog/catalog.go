@@ -108,6 +108,12 @@ type Event struct {
 	Duration time.Duration
 	Party    string // caller, callee or ""
 	Value    string
+	// Confidence is a keyword's, from the spotter or speech engine, in
+	// [0, 1]; 0 for other events.
+	Confidence float64
+	// Source names what found a keyword: spot (built in) or stream (an
+	// external engine); "" for other events.
+	Source string
 }
 
 // Catalog is the recordings catalogue. It is safe for concurrent use.
@@ -150,8 +156,8 @@ func Open(ctx context.Context, st *store.Store) (*Catalog, error) {
 		{&c.delLabels, `DELETE FROM recording_labels WHERE recording_id = ?`},
 		{&c.insLabel, `INSERT INTO recording_labels (recording_id, name, value, rec_started) VALUES (?, ?, ?, ?)`},
 		{&c.delEvents, `DELETE FROM recording_events WHERE recording_id = ?`},
-		{&c.insEvent, `INSERT INTO recording_events (recording_id, seq, type, at_ms, duration_ms, party, value, rec_started)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&c.insEvent, `INSERT INTO recording_events (recording_id, seq, type, at_ms, duration_ms, party, value, confidence, source, rec_started)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 	} {
 		var err error
 		if *p.stmt, err = c.db.PrepareContext(ctx, st.Rebind(p.sql)); err != nil {
@@ -302,7 +308,7 @@ func (c *Catalog) put(ctx context.Context, tx *sql.Tx, r *Recording) error {
 		return fmt.Errorf("catalog: put %s: events: %w", r.Key, err)
 	}
 	for i, e := range r.Events {
-		if _, err := tx.StmtContext(ctx, c.insEvent).ExecContext(ctx, r.ID, i, e.Type, e.At.Milliseconds(), e.Duration.Milliseconds(), e.Party, e.Value, ms(r.Started)); err != nil {
+		if _, err := tx.StmtContext(ctx, c.insEvent).ExecContext(ctx, r.ID, i, e.Type, e.At.Milliseconds(), e.Duration.Milliseconds(), e.Party, e.Value, e.Confidence, e.Source, ms(r.Started)); err != nil {
 			return fmt.Errorf("catalog: put %s: event %d: %w", r.Key, i, err)
 		}
 	}
@@ -420,7 +426,7 @@ func (c *Catalog) details(ctx context.Context, rs []*Recording) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("catalog: labels: %w", err)
 	}
-	rows, err = c.db.QueryContext(ctx, c.st.Rebind(`SELECT recording_id, type, at_ms, duration_ms, party, value FROM recording_events
+	rows, err = c.db.QueryContext(ctx, c.st.Rebind(`SELECT recording_id, type, at_ms, duration_ms, party, value, confidence, source FROM recording_events
 WHERE recording_id IN `+in+` ORDER BY recording_id, seq`), args...)
 	if err != nil {
 		return fmt.Errorf("catalog: events: %w", err)
@@ -429,7 +435,7 @@ WHERE recording_id IN `+in+` ORDER BY recording_id, seq`), args...)
 	for rows.Next() {
 		var id, at, dur int64
 		var e Event
-		if err := rows.Scan(&id, &e.Type, &at, &dur, &e.Party, &e.Value); err != nil {
+		if err := rows.Scan(&id, &e.Type, &at, &dur, &e.Party, &e.Value, &e.Confidence, &e.Source); err != nil {
 			return fmt.Errorf("catalog: events: %w", err)
 		}
 		e.At, e.Duration = time.Duration(at)*time.Millisecond, time.Duration(dur)*time.Millisecond

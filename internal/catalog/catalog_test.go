@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func sample(i int) *Recording {
 		r.Events = append(r.Events, Event{Type: "dtmf", At: 4 * time.Second, Party: "caller", Value: "6"})
 	}
 	if i%10 == 3 {
-		r.Events = append(r.Events, Event{Type: "keyword", At: 7 * time.Second, Party: "callee", Value: "refund"})
+		r.Events = append(r.Events, Event{Type: "keyword", At: 7 * time.Second, Duration: 600 * time.Millisecond, Party: "callee", Value: "refund", Confidence: 0.87, Source: "spot"})
 	}
 	if i == 7 {
 		r.Labels["hold"] = "legal"
@@ -90,8 +91,8 @@ func TestPutGet(t *testing.T) {
 		if got.Labels["queue"] != "support" || len(got.Labels) != 1 {
 			t.Errorf("labels %v", got.Labels)
 		}
-		if len(got.Events) != len(r.Events) || got.Events[0] != r.Events[0] {
-			t.Errorf("events %v, want %v", got.Events, r.Events)
+		if !slices.Equal(got.Events, r.Events) || got.Events[0].Confidence != 0.87 || got.Events[0].Source != "spot" {
+			t.Errorf("events %+v, want %+v", got.Events, r.Events)
 		}
 		if _, err := c.Get(ctx, r.ID+100); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Get(missing) = %v, want ErrNotFound", err)

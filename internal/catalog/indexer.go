@@ -326,7 +326,8 @@ func fromMeta(dir, node, base string, m *record.Meta) *Recording {
 	}
 	for _, e := range m.Events {
 		r.Events = append(r.Events, Event{Type: e.Type, At: time.Duration(e.At * float64(time.Second)),
-			Duration: time.Duration(e.Duration * float64(time.Second)), Party: e.Party, Value: e.Value})
+			Duration: time.Duration(e.Duration * float64(time.Second)), Party: e.Party, Value: e.Value,
+			Confidence: e.Confidence, Source: e.Source})
 	}
 	var files []string
 	for _, fl := range m.Files {

@@ -55,8 +55,9 @@ func TestIndexer(t *testing.T) {
 			Started: t0, Ended: t0.Add(time.Minute), Duration: 60, Profile: "default",
 			Format: record.Profile{Container: "wav", Encoding: "pcm16", SampleRate: 8000, Layout: "stereo"},
 			Status: record.StatusInterrupted, Reason: "process stopped", Label: "vip", Labels: map[string]string{"queue": "sales"},
-			Legs:   [2]record.Leg{{Codecs: []string{"PCMU"}, Packets: 3000, Lost: 30, JitterMs: 4}, {Codecs: []string{"PCMU"}, Packets: 3000}},
-			Events: []record.Event{{Type: "dtmf", At: 1.5, Duration: 0.1, Party: "caller", Value: "7"}}}
+			Legs: [2]record.Leg{{Codecs: []string{"PCMU"}, Packets: 3000, Lost: 30, JitterMs: 4}, {Codecs: []string{"PCMU"}, Packets: 3000}},
+			Events: []record.Event{{Type: "dtmf", At: 1.5, Duration: 0.1, Party: "caller", Value: "7"},
+				{Type: "keyword", At: 12.25, Duration: 0.5, Party: "callee", Value: "refund", Confidence: 0.9, Source: "spot"}}}
 		writeSidecar(t, dir, "2026/11/24/old", old, []byte("RIFF old audio"))
 		ix := NewIndexer(c, dir, "n1", nil)
 		go ix.Run(ctx)
@@ -69,8 +70,13 @@ func TestIndexer(t *testing.T) {
 		if got.Status != StatusInterrupted || got.Checksum != "sha256:"+hex.EncodeToString(sum[:]) ||
 			got.Size != int64(len("RIFF old audio")) || got.Location != "2026/11/24/old.wav" || got.Codecs != "PCMU" ||
 			got.Format != "wav/pcm16/8000/stereo" || got.Duration != time.Minute || got.Labels["label"] != "vip" || got.Labels["queue"] != "sales" ||
-			len(got.Events) != 1 || got.Events[0].Value != "7" || got.Legs[0].Lost != 30 || got.Legs[0].MOS == 0 {
+			len(got.Events) != 2 || got.Events[0].Value != "7" || got.Legs[0].Lost != 30 || got.Legs[0].MOS == 0 {
 			t.Errorf("scanned row: %+v", got)
+		}
+		if len(got.Events) == 2 {
+			if k := got.Events[1]; k != (Event{Type: "keyword", At: 12250 * time.Millisecond, Duration: 500 * time.Millisecond, Party: "callee", Value: "refund", Confidence: 0.9, Source: "spot"}) {
+				t.Errorf("keyword event %+v", k)
+			}
 		}
 
 		live := record.Meta{CallID: "live@h", FromTag: "x", Caller: "sip:carol@h", Callee: "sip:dave@h",

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"path"
 	"regexp"
@@ -31,6 +32,91 @@ type Config struct {
 	Retention Retention `yaml:"retention"`
 	Storage   Storage   `yaml:"storage"`
 	Collector Collector `yaml:"collector"`
+	ASR       ASR       `yaml:"asr"`
+}
+
+// ASR configures live listening to recorded calls (internal/asr): the
+// built-in keyword spotter, the external speech engine's stream and
+// where detections go. It applies wherever recordings are made (serve's
+// media node, callrec media).
+type ASR struct {
+	// Keywords are spotted in every recording whose policy rule and
+	// profile name none: "cancel", "refund/1e-25" (phrase, optional
+	// /threshold: smaller finds more). Empty: no spotting unless a rule
+	// or profile asks.
+	Keywords []string `yaml:"keywords"`
+	// Spotter is builtin (PocketSphinx, offline) or off. Zero value:
+	// builtin.
+	Spotter string `yaml:"spotter"`
+	// Workers is how many legs are decoded at once (0: one per CPU).
+	Workers int `yaml:"workers"`
+	// Queue is the audio a leg may have waiting for the spotter before
+	// new audio is dropped (counted). Zero value: 10s.
+	Queue Duration `yaml:"queue"`
+	// ModelDir and Dict are the PocketSphinx model; "": Debian's
+	// pocketsphinx-en-us.
+	ModelDir string `yaml:"model_dir"`
+	Dict     string `yaml:"dict"`
+	// Webhook, when its URL is set, is POSTed every detection as JSON.
+	Webhook ASRWebhook `yaml:"webhook"`
+	// Stream, when its URL is set, streams each recorded call's legs
+	// live to an external speech engine (docs/asr-stream.md).
+	Stream ASRStream `yaml:"stream"`
+}
+
+// ASRStream is the external speech engine's stream.
+type ASRStream struct {
+	// URL is tcp://host:port, tls://host:port, ws://host/path or
+	// wss://host/path.
+	URL string `yaml:"url"`
+	// Token, when set, is sent in each connection's header (and over
+	// WebSocket as Authorization: Bearer).
+	Token string `yaml:"token"`
+	// CAFile is a PEM bundle the engine's certificate must chain to
+	// (tls://, wss://); "": the system's roots.
+	CAFile string `yaml:"ca_file"`
+	// Queue is the audio a leg holds while the engine is slow or away;
+	// more is dropped (counted). Zero value: 5s.
+	Queue Duration `yaml:"queue"`
+}
+
+// ASRWebhook is where detections are POSTed.
+type ASRWebhook struct {
+	URL string `yaml:"url"`
+	// Secret, when set, signs each body (HMAC-SHA256 in the
+	// X-Callrec-Signature-256 header, see internal/asr.Webhook).
+	Secret string `yaml:"secret"`
+	// Token, when set, is sent as "Authorization: Bearer TOKEN" (a
+	// central serve's API token, to post to its /api/events).
+	Token string `yaml:"token"`
+	// Timeout of one POST. Zero value: 5s.
+	Timeout Duration `yaml:"timeout"`
+}
+
+// Validate checks the section (keyword syntax is checked when the
+// spotter starts).
+func (a *ASR) Validate() error {
+	switch a.Spotter {
+	case "", "builtin", "off":
+	default:
+		return fmt.Errorf("config: asr.spotter %q: want builtin or off", a.Spotter)
+	}
+	if a.Workers < 0 || a.Queue < 0 {
+		return fmt.Errorf("config: asr: workers and queue must not be negative")
+	}
+	if u := a.Stream.URL; u != "" {
+		p, err := url.Parse(u)
+		if err != nil || p.Hostname() == "" || (p.Scheme != "tcp" && p.Scheme != "tls" && p.Scheme != "ws" && p.Scheme != "wss") ||
+			((p.Scheme == "tcp" || p.Scheme == "tls") && p.Port() == "") {
+			return fmt.Errorf("config: asr.stream.url %q: want tcp://host:port, tls://host:port, ws://host/path or wss://host/path", u)
+		}
+	}
+	if u := a.Webhook.URL; u != "" {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return fmt.Errorf("config: asr.webhook.url %q: want http(s)://host/path", u)
+		}
+	}
+	return nil
 }
 
 // Storage is where recordings live. The recorder always writes to the
@@ -219,6 +305,11 @@ type Serve struct {
 	// clients as admin: for development on a trusted machine only.
 	// Zero value: off.
 	APIInsecureDev bool `yaml:"api_insecure_dev"`
+	// EventsSecret, when set, lets media nodes whose asr.webhook.secret
+	// is the same POST /api/events without an API token: the body's
+	// HMAC-SHA256 signature is their credential, good for nothing else.
+	// Zero value: only admin tokens may post events.
+	EventsSecret string `yaml:"events_secret"`
 }
 
 // validateAPITokens checks section.api_tokens.
@@ -324,6 +415,9 @@ type RecordingRule struct {
 	Profile string `yaml:"profile"`
 	// Labels are stored in the recording's sidecar.
 	Labels map[string]string `yaml:"labels"`
+	// Keywords are spotted live in the matching calls (see
+	// ASR.Keywords), instead of the profile's or asr.keywords.
+	Keywords []string `yaml:"keywords"`
 }
 
 // PolicyDefault is the recording policy's default: Recording.Default,
@@ -449,6 +543,8 @@ func Default() Config {
 		Retention: Retention{HoldLabel: "legal_hold", Interval: Duration(time.Hour)},
 		Storage:   Storage{Kind: "local", Interval: Duration(time.Second), ChunkSize: 256 << 10},
 		Collector: Collector{Listen: "127.0.0.1:7443", DataDir: "callrec-collector"},
+		ASR: ASR{Spotter: "builtin", Queue: Duration(10 * time.Second), Webhook: ASRWebhook{Timeout: Duration(5 * time.Second)},
+			Stream: ASRStream{Queue: Duration(5 * time.Second)}},
 		Serve: Serve{DataDir: "callrec-data", SIPListen: "127.0.0.1:5060", HTTPListen: "127.0.0.1:8080", Record: "all",
 			InviteTimeout: Duration(181 * time.Second), StreamIdleTimeout: Duration(30 * time.Minute), MediaCheckInterval: Duration(2 * time.Second), MediaTimeout: Duration(time.Second), Anchor: "always",
 			Auth: "auto"},
@@ -520,6 +616,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Serve.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.ASR.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	for i, r := range c.Serve.Recording.Rules {

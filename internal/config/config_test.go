@@ -34,6 +34,12 @@ func TestExampleConfigLoadsAndMatchesDefaults(t *testing.T) {
 	if c.Storage != d.Storage {
 		t.Errorf("example storage section drifted from defaults: %+v vs %+v", c.Storage, d.Storage)
 	}
+	if len(c.ASR.Keywords) == 0 {
+		c.ASR.Keywords = nil // "keywords: []" in the example
+	}
+	if !reflect.DeepEqual(c.ASR, d.ASR) {
+		t.Errorf("example asr section drifted from defaults: %+v vs %+v", c.ASR, d.ASR)
+	}
 	if !reflect.DeepEqual(c.Retention, d.Retention) {
 		t.Errorf("example retention section drifted from defaults: %+v vs %+v", c.Retention, d.Retention)
 	}
@@ -118,14 +124,18 @@ func TestValidateRejects(t *testing.T) {
 		"node twice": func(c *Config) {
 			c.Serve.MediaNodes = []MediaNode{{Address: "udp:10.0.0.1:22222"}, {Address: "udp:10.0.0.1:22222", Weight: 2}}
 		},
-		"check":       func(c *Config) { c.Serve.MediaCheckInterval = 0 },
-		"rec default": func(c *Config) { c.Serve.Recording.Default = "some" },
-		"rec percent": func(c *Config) { p := 120.0; c.Serve.Recording.Rules = []RecordingRule{{Percent: &p}} },
-		"rec regexp":  func(c *Config) { c.Serve.Recording.Rules = []RecordingRule{{Caller: "/(/"}} },
-		"rec glob":    func(c *Config) { c.Serve.Recording.Rules = []RecordingRule{{Callee: "[a-"}} },
-		"rec profile": func(c *Config) { c.Serve.Recording.Rules = []RecordingRule{{Profile: "missing"}} },
-		"anchor":      func(c *Config) { c.Serve.Anchor = "sometimes" },
-		"s3 bucket":   func(c *Config) { c.Storage.Kind, c.Storage.S3 = "s3", S3{AccessKey: "k", SecretKey: "s"} },
+		"check":           func(c *Config) { c.Serve.MediaCheckInterval = 0 },
+		"rec default":     func(c *Config) { c.Serve.Recording.Default = "some" },
+		"rec percent":     func(c *Config) { p := 120.0; c.Serve.Recording.Rules = []RecordingRule{{Percent: &p}} },
+		"rec regexp":      func(c *Config) { c.Serve.Recording.Rules = []RecordingRule{{Caller: "/(/"}} },
+		"rec glob":        func(c *Config) { c.Serve.Recording.Rules = []RecordingRule{{Callee: "[a-"}} },
+		"rec profile":     func(c *Config) { c.Serve.Recording.Rules = []RecordingRule{{Profile: "missing"}} },
+		"asr spotter":     func(c *Config) { c.ASR.Spotter = "vosk" },
+		"asr stream port": func(c *Config) { c.ASR.Stream.URL = "tcp://127.0.0.1" },
+		"asr stream url":  func(c *Config) { c.ASR.Stream.URL = "http://127.0.0.1:9000" },
+		"asr webhook url": func(c *Config) { c.ASR.Webhook.URL = "ftp://x/y" },
+		"anchor":          func(c *Config) { c.Serve.Anchor = "sometimes" },
+		"s3 bucket":       func(c *Config) { c.Storage.Kind, c.Storage.S3 = "s3", S3{AccessKey: "k", SecretKey: "s"} },
 		"s3 endpoint": func(c *Config) {
 			c.Storage.Kind, c.Storage.S3 = "s3", S3{Bucket: "b", Endpoint: "s3.local:9000", AccessKey: "k", SecretKey: "s"}
 		},

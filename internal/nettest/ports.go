@@ -1,5 +1,5 @@
 // Package nettest holds test helpers for callrec's network tests: free
-// UDP ports on loopback. Like net/http/httptest it exists for tests only
+// UDP and TCP ports on loopback. Like net/http/httptest it exists for tests only
 // and is imported by no production code.
 package nettest
 
@@ -32,6 +32,20 @@ func FreeUDPPort(t testing.TB, ip string) int {
 	}
 	t.Fatalf("nettest: no port free for both udp and tcp on %s", ip)
 	return 0
+}
+
+// FreeTCPPort returns a TCP port on ip that was free a moment ago: for a
+// listener whose address another process must be told before it starts
+// (":0" cannot be). It binds ip:0 and releases it; the same window as
+// FreeUDPPort's applies.
+func FreeTCPPort(t testing.TB, ip string) int {
+	t.Helper()
+	l, err := net.Listen("tcp4", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		t.Fatalf("nettest: pick a free tcp port on %s: %v", ip, err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // FreeUDPRange returns the first port of n consecutive UDP ports on ip that

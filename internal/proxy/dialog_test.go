@@ -51,7 +51,11 @@ type recAnchor struct {
 }
 
 func (a recAnchor) Record(_ context.Context, c Call, d Decision) error {
-	a.recorded <- fmt.Sprintf("%s %s %s %s callee-first=%v", c.CallID, c.FromTag, c.ToTag, d.Profile, c.CalleeFirst)
+	s := fmt.Sprintf("%s %s %s %s callee-first=%v", c.CallID, c.FromTag, c.ToTag, d.Profile, c.CalleeFirst)
+	if d.Keywords != nil {
+		s += fmt.Sprintf(" keywords=%s", strings.Join(d.Keywords, ","))
+	}
+	a.recorded <- s
 	return nil
 }
 

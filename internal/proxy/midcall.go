@@ -77,12 +77,12 @@ func (s *Server) dialogOf(req *sip.Request, res *sip.Response, callerSDP, callee
 func (s *Server) Calls() []Call { return s.calls.list() }
 
 // Record starts recording an answered call now, anchoring its media
-// first when it was not (mid-call anchoring). profile and labels, when
-// not empty, replace those of the policy's decision. It returns
+// first when it was not (mid-call anchoring). o's fields, when set,
+// replace those of the policy's decision. It returns
 // ErrNoCall, ErrNotAnswered, ErrRecordingRefused, ErrAnchorBusy,
 // ErrNoRecorder, or an error wrapping ErrMidCallAnchor. Recording a call
 // already recording is not an error.
-func (s *Server) Record(ctx context.Context, callID, profile string, labels map[string]string) error {
+func (s *Server) Record(ctx context.Context, callID string, o RecordOptions) error {
 	if _, ok := s.cfg.Anchor.(Recorder); !ok {
 		return ErrNoRecorder
 	}
@@ -128,13 +128,26 @@ func (s *Server) Record(ctx context.Context, callID, profile string, labels map[
 		s.midAnchored.Add(1)
 		s.log.Info("call anchored mid-call", "call_id", callID)
 	}
-	if profile != "" {
-		d.Profile = profile
+	if o.Profile != "" {
+		d.Profile = o.Profile
 	}
-	if labels != nil {
-		d.Labels = labels
+	if o.Labels != nil {
+		d.Labels = o.Labels
+	}
+	if o.Keywords != nil {
+		d.Keywords = o.Keywords
 	}
 	return s.startRecording(ctx, c, d)
+}
+
+// RecordOptions are what an on-demand recording (Server.Record) sets
+// instead of the policy's decision.
+type RecordOptions struct {
+	Profile string
+	Labels  map[string]string
+	// Keywords are spotted live in the recording (see
+	// Decision.Keywords); an empty, non-nil list spots none.
+	Keywords []string
 }
 
 // StopRecord stops recording a call; its media stays anchored (the

@@ -46,7 +46,7 @@ func midCallSetup(t *testing.T, timeout time.Duration) (s *Server, a recAnchor, 
 
 func recordAsync(s *Server) <-chan error {
 	done := make(chan error, 1)
-	go func() { done <- s.Record(context.Background(), "dlg", "", nil) }()
+	go func() { done <- s.Record(context.Background(), "dlg", RecordOptions{}) }()
 	return done
 }
 
@@ -110,7 +110,7 @@ func TestMidCallAnchor(t *testing.T) {
 	if st := s.Stats(); st.MidCallAnchored != 1 || st.MidCallFailures != 0 {
 		t.Errorf("stats %+v", st)
 	}
-	if err := s.Record(context.Background(), "dlg", "", nil); err != nil {
+	if err := s.Record(context.Background(), "dlg", RecordOptions{}); err != nil {
 		t.Errorf("second Record: %v", err)
 	}
 
@@ -252,10 +252,10 @@ func TestRecordOnDemand(t *testing.T) {
 		px := s.Addr("udp")
 		uac.send(px, withSDP(inviteFrom(uac, "sip:bob@"+px, "dlg", ""), sdpBody("127.0.0.2", 4000, "")))
 		inv := uas.expect("INVITE")
-		if err := s.Record(ctx, "dlg", "", nil); !errors.Is(err, ErrNotAnswered) {
+		if err := s.Record(ctx, "dlg", RecordOptions{}); !errors.Is(err, ErrNotAnswered) {
 			t.Errorf("Record while ringing: %v", err)
 		}
-		if err := s.Record(ctx, "other", "", nil); !errors.Is(err, ErrNoCall) {
+		if err := s.Record(ctx, "other", RecordOptions{}); !errors.Is(err, ErrNoCall) {
 			t.Errorf("Record of an unknown call: %v", err)
 		}
 		uas.replySDP(inv, "u1", sdpBody("127.0.0.3", 5000, ""))
@@ -263,7 +263,7 @@ func TestRecordOnDemand(t *testing.T) {
 		if cs := s.Calls(); len(cs) != 1 || !cs[0].Anchored || cs[0].Recording {
 			t.Fatalf("calls %+v, want one anchored, not recording", cs)
 		}
-		err := s.Record(ctx, "dlg", "adhoc", map[string]string{"k": "v"})
+		err := s.Record(ctx, "dlg", RecordOptions{Profile: "adhoc", Labels: map[string]string{"k": "v"}, Keywords: []string{"cancel"}})
 		if refuse {
 			if !errors.Is(err, ErrRecordingRefused) {
 				t.Errorf("Record of an excluded call: %v", err)
@@ -273,7 +273,7 @@ func TestRecordOnDemand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := <-a.recorded; got != "dlg a1 u1 adhoc callee-first=false" {
+		if got := <-a.recorded; got != "dlg a1 u1 adhoc callee-first=false keywords=cancel" {
 			t.Errorf("Record(%s)", got)
 		}
 		if cs := s.Calls(); !cs[0].Recording {

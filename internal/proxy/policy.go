@@ -23,6 +23,8 @@ type Decision struct {
 	Profile string
 	// Labels are stored with the recording.
 	Labels map[string]string
+	// Keywords are spotted live in the call (nil: its profile's).
+	Keywords []string
 	// Rule is the index of the rule that decided, -1 for the default.
 	Rule int
 }
@@ -49,9 +51,10 @@ type Rule struct {
 	Percent float64
 	// Record false makes the rule exclude its calls from recording, on
 	// demand included.
-	Record  bool
-	Profile string
-	Labels  map[string]string
+	Record   bool
+	Profile  string
+	Labels   map[string]string
+	Keywords []string
 }
 
 type matcher func(u sip.Uri) bool
@@ -165,7 +168,7 @@ func (p *Policy) Decide(callID string, caller, callee sip.Uri) Decision {
 		if !r.Record {
 			return Decision{Rule: i, Labels: r.Labels}
 		}
-		return Decision{Record: Sample(callID) < r.Percent, OnDemand: true, Profile: r.Profile, Labels: r.Labels, Rule: i}
+		return Decision{Record: Sample(callID) < r.Percent, OnDemand: true, Profile: r.Profile, Labels: r.Labels, Keywords: r.Keywords, Rule: i}
 	}
 	return Decision{Record: p.def == RecordAll, OnDemand: p.def != RecordNone, Rule: -1}
 }

@@ -75,6 +75,11 @@ type Event struct {
 	Duration float64 `json:"duration_seconds,omitempty"`
 	Party    string  `json:"party,omitempty"`
 	Value    string  `json:"value,omitempty"` // digit, keyword, reason
+	// Confidence is a keyword spotter's or speech engine's, in [0, 1].
+	Confidence float64 `json:"confidence,omitempty"`
+	// Source names what found a keyword: spot (built in) or stream (an
+	// external engine).
+	Source string `json:"source,omitempty"`
 }
 
 // metaReserve is trailing white space kept in every sidecar, so that

@@ -44,6 +44,10 @@ type Profile struct {
 	Pause string `json:"pause,omitempty" yaml:"pause"`
 	// MaskDTMF leaves DTMF events out of the metadata.
 	MaskDTMF bool `json:"mask_dtmf,omitempty" yaml:"mask_dtmf"`
+	// Keywords are spotted live in this profile's recordings
+	// ("cancel", "refund/1e-25": a phrase with an optional threshold;
+	// see internal/asr). The recorder only passes them on (LiveInfo).
+	Keywords []string `json:"keywords,omitempty" yaml:"keywords"`
 }
 
 // withDefaults fills zero fields; rate is the call's codec rate.

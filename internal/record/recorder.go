@@ -51,6 +51,41 @@ type Config struct {
 	// and must return at once (the catalogue's indexer queues the path
 	// without blocking).
 	OnMeta func(path string)
+	// Live, when set, is asked when each recording's files open for a
+	// listener of its decoded audio (live ASR and keyword spotting,
+	// internal/asr); a nil Live means none for that recording. It runs
+	// on a recorder goroutine and must return at once.
+	Live func(LiveInfo) Live
+}
+
+// LiveInfo describes a recording to a Live listener.
+type LiveInfo struct {
+	CallID string
+	// Name is the recording's name (its path below Dir without
+	// extension; the catalogue's key) and Sidecar its sidecar's path,
+	// for Recorder.AddEvents.
+	Name, Sidecar  string
+	Caller, Callee string
+	Profile        string
+	Labels         map[string]string
+	// Keywords are the call's (Options.Keywords), else its profile's.
+	Keywords []string
+	// SampleRate of the audio given to Live.Audio.
+	SampleRate int
+	Started    time.Time
+}
+
+// Live listens to one recording's audio while it is written.
+type Live interface {
+	// Audio is given each span of the recording as it is written: the
+	// caller's and the callee's samples, of equal length, at
+	// LiveInfo.SampleRate, on the recording's worker goroutine (about
+	// every Tick). Offsets in the stream are offsets in the recording:
+	// a paused span comes as silence, or not at all with pause: cut. It
+	// must copy what it keeps and return at once.
+	Audio(caller, callee []int16)
+	// Close is called once when the recording ends.
+	Close()
 }
 
 // Options are given for one call before or when its recording starts.
@@ -65,6 +100,9 @@ type Options struct {
 	Callee string
 	// Payloads are the call's dynamic payload types, from its SDP.
 	Payloads map[uint8]codec.Format
+	// Keywords to spot live in this call (from the recording policy's
+	// rule); nil: the profile's.
+	Keywords []string
 	// CalleeFirst says the media node's first leg is the callee: the
 	// call's first offer came from the callee (a late offer, RFC 3261
 	// §13.2.1, made in the 200 to an INVITE without SDP), so the node's
@@ -95,6 +133,7 @@ type Recorder struct {
 	next    int
 	workers []*worker
 	wg      sync.WaitGroup
+	metaMu  sync.Mutex // AddEvents' edits of finished sidecars
 
 	// Counters, read by metrics.
 	Started, Completed, Failed, Interrupted atomic.Uint64
@@ -211,6 +250,9 @@ func overlay(p, s Profile) Profile {
 		p.Pause = s.Pause
 	}
 	p.MaskDTMF = p.MaskDTMF || s.MaskDTMF
+	if s.Keywords != nil {
+		p.Keywords = s.Keywords
+	}
 	return p
 }
 
@@ -277,6 +319,53 @@ func (r *Recorder) lookup(callID string) *Recording {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.recs[callID]
+}
+
+// AddEvents adds events found in a recording's audio after it was
+// written (a keyword spotter's detections, internal/asr) to the
+// recording whose sidecar is at sidecar (LiveInfo.Sidecar). While it
+// records, its worker puts them in the sidecar on its next tick; after
+// it ended, the sidecar is rewritten here. Config.OnMeta is told either
+// way, so the catalogue picks them up.
+func (r *Recorder) AddEvents(sidecar string, evs []Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	r.mu.Lock()
+	var rec *Recording
+	for _, x := range r.recs {
+		if x.metaPath == sidecar {
+			rec = x
+			break
+		}
+	}
+	r.mu.Unlock()
+	if rec != nil {
+		rec.mu.Lock()
+		if !rec.sealed {
+			rec.added = append(rec.added, evs...)
+			rec.hasAdded.Store(true)
+			rec.mu.Unlock()
+			return nil
+		}
+		rec.mu.Unlock()
+	}
+	// Finished: edit the file. metaMu orders such edits among
+	// themselves; the recording's own writes are over (sealed).
+	r.metaMu.Lock()
+	defer r.metaMu.Unlock()
+	m, err := ReadMeta(sidecar)
+	if err != nil {
+		return fmt.Errorf("record: add events: %w", err)
+	}
+	m.Events = append(m.Events, evs...)
+	if err := writeMeta(sidecar, m); err != nil {
+		return fmt.Errorf("record: add events: %w", err)
+	}
+	if f := r.cfg.OnMeta; f != nil {
+		f(sidecar)
+	}
+	return nil
 }
 
 // Active returns the recordings in progress.

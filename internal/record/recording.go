@@ -33,6 +33,12 @@ type Recording struct {
 
 	mu      sync.Mutex
 	streams []*streamTap
+	// added are events given by Recorder.AddEvents, for the worker to
+	// put in the sidecar; sealed: the final sidecar is written, later
+	// events go straight into the file.
+	added    []Event
+	sealed   bool
+	hasAdded atomic.Bool
 
 	paused     atomic.Bool
 	stopping   atomic.Bool
@@ -56,6 +62,7 @@ type Recording struct {
 	lastPT   [2]int16                                          // last payload type seen per leg (-1: none)
 	pushFn   func(arrival int64, dir, flags uint8, pkt []byte) // rec.push, bound once
 	dyn      map[uint8]codec.Format
+	live     Live
 }
 
 // streamTap is the media.Tap of one stream of a recording.
@@ -197,6 +204,12 @@ func (rec *Recording) process(now int64, final bool) bool {
 		rec.finish(now)
 		return true
 	}
+	if rec.hasAdded.Load() && !rec.metaPending {
+		rec.takeAdded()
+		if err := rec.writeMeta(); err != nil {
+			rec.fail(err)
+		}
+	}
 	if rec.metaPending {
 		if err := rec.writeMeta(); err != nil { // creates the directory too
 			rec.fail(err)
@@ -271,6 +284,15 @@ func (rec *Recording) open(first []byte) error {
 		}
 		rec.legs[d] = l
 		rec.bufs[d] = make([]int16, p.SampleRate/10) // 100 ms per Pull call (two ticks)
+	}
+	if f := rec.r.cfg.Live; f != nil {
+		kw := rec.opts.Keywords
+		if kw == nil {
+			kw = p.Keywords
+		}
+		rec.live = f(LiveInfo{CallID: rec.meta.CallID, Name: rec.base, Sidecar: rec.metaPath, Caller: rec.meta.Caller,
+			Callee: rec.meta.Callee, Profile: rec.meta.Profile, Labels: rec.meta.Labels, Keywords: kw,
+			SampleRate: p.SampleRate, Started: rec.meta.Started})
 	}
 	return rec.openPart()
 }
@@ -357,6 +379,9 @@ func (rec *Recording) write(a, b []int16) {
 		}
 		clear(a)
 		clear(b)
+	}
+	if rec.live != nil {
+		rec.live.Audio(a, b)
 	}
 	var err error
 	switch rec.prof.Layout {
@@ -544,12 +569,35 @@ func (rec *Recording) finish(now int64) {
 	for _, f := range rec.meta.Files {
 		rec.r.BytesWritten.Add(uint64(f.Bytes))
 	}
+	if rec.live != nil {
+		rec.live.Close()
+		rec.live = nil
+	}
+	// Sealed under mu with the final write: AddEvents either got in
+	// before (and is in this sidecar) or edits the file after it.
+	rec.mu.Lock()
+	rec.takeAddedLocked()
 	if err := rec.writeMeta(); err != nil {
 		rec.r.log.Warn("writing sidecar", "err", err)
 	}
+	rec.sealed = true
+	rec.mu.Unlock()
 	rec.r.done(rec)
 	rec.r.log.Info("recording finished", "call_id", rec.meta.CallID, "status", rec.meta.Status,
 		"seconds", rec.meta.Duration, "file", rec.base)
+}
+
+// takeAdded moves events given by Recorder.AddEvents into the sidecar.
+func (rec *Recording) takeAdded() {
+	rec.mu.Lock()
+	rec.takeAddedLocked()
+	rec.mu.Unlock()
+}
+
+func (rec *Recording) takeAddedLocked() {
+	rec.meta.Events = append(rec.meta.Events, rec.added...)
+	rec.added = nil
+	rec.hasAdded.Store(false)
 }
 
 // fileIndex maps the i-th sink to its File entry (raw dumps are listed

@@ -20,14 +20,25 @@
 //
 // # Concurrency and memory
 //
-// A [Spotter] holds one decoder (its own copy of the model, about 30 MB)
-// and serves one stream: Write, Detections and Close must not be called
-// concurrently. It starts no goroutines; Write does the decoding on the
-// caller's goroutine, so the caller keeps it off any hot path. Memory is
+// A [Spotter] holds one decoder and serves one stream: Write, Detections,
+// Skip and Close must not be called concurrently; different Spotters may
+// be used on different goroutines. It starts no goroutines; Write does
+// the decoding on the caller's goroutine, so the caller keeps it off any
+// hot path.
+//
+// Each decoder loads its own acoustic model: PocketSphinx 0.8 has no
+// public way to share one between decoders. What it can share it does:
+// the model's largest file (mdef) is memory-mapped, so its pages are one
+// copy in the page cache for every Spotter. And the decoder is given a
+// dictionary of only the keywords' pronunciations, cut from the full
+// one (which alone cost 20 MB and most of the start-up time of a
+// decoder) and cached for the process. So a Spotter adds about 3 MB and
+// 8 ms of CPU at New (BENCHMARKS.md). Memory is
 // bounded: the decoder's utterance is restarted after each detection and
 // every [maxUtterance] of audio, and at most [maxPending] detections wait
 // to be taken (more are dropped and counted in [Spotter.Dropped]).
 //
 // Offsets are counted in decoder frames (10 ms) from the first sample
-// written, so they are positions in the leg's audio, not wall-clock times.
+// written, with samples lost on the way counted in by [Spotter.Skip], so
+// they are positions in the leg's audio, not wall-clock times.
 package spot

@@ -2,6 +2,7 @@ package spot
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -58,4 +59,24 @@ func ParseKeywords(s string) ([]Keyword, error) {
 		return nil, fmt.Errorf("%w: no keywords in %q", ErrBadKeyword, s)
 	}
 	return out, nil
+}
+
+// CheckKeywords reports whether every word of kws is in the
+// pronunciation dictionary dict ("" is DefaultDict), as New would find:
+// for a clear error when keywords are configured or asked for, before a
+// call's spotter would fail. Errors wrap ErrBadKeyword, or ErrNoModel
+// when the dictionary is missing.
+func CheckKeywords(kws []Keyword, dict string) error {
+	if dict == "" {
+		dict = DefaultDict
+	}
+	if _, err := os.Stat(dict); err != nil {
+		return fmt.Errorf("%w: %s (install Debian package pocketsphinx-en-us)", ErrNoModel, dict)
+	}
+	var words []string
+	for _, k := range kws {
+		words = append(words, strings.Fields(k.Phrase)...)
+	}
+	_, err := pronunciations(dict, words)
+	return err
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -472,5 +474,71 @@ func TestOffsetsWithinStream(t *testing.T) {
 	kws, _ := ParseKeywords("refund,account")
 	if _, hits, _, missed := score(loadTimings(t), "caller", kws, dets); hits != 2 {
 		t.Errorf("missed %v in %+v", missed, dets)
+	}
+}
+
+// TestConcurrentSpotters: spotters created and fed on different
+// goroutines at once (as a worker pool runs them) find exactly what one
+// spotter finds alone.
+func TestConcurrentSpotters(t *testing.T) {
+	requireModel(t)
+	pcm, rate := loadWAV(t, "caller-8k.wav")
+	want := spotAll(t, testKeywords, pcm, rate, 160)
+	kws, err := ParseKeywords(testKeywords)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// spot is spotAll for another goroutine: t.Error, not t.Fatal.
+	spot := func() (out []Detection) {
+		s, err := New(Config{Keywords: kws, SampleRate: rate})
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		defer s.Close()
+		for p := pcm; len(p) > 0; p = p[min(160, len(p)):] {
+			if err := s.Write(p[:min(160, len(p))]); err != nil {
+				t.Error(err)
+				return nil
+			}
+			out = append(out, s.Detections()...)
+		}
+		if err := s.Flush(); err != nil {
+			t.Error(err)
+		}
+		return append(out, s.Detections()...)
+	}
+	const n = 4
+	got := make([][]Detection, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i] = spot()
+		}()
+	}
+	wg.Wait()
+	for i, g := range got {
+		if !slices.Equal(g, want) {
+			t.Errorf("spotter %d of %d at once: %+v, alone: %+v", i, n, g, want)
+		}
+	}
+}
+
+// TestCheckKeywords: words in the dictionary pass; an unknown word and
+// a missing dictionary are clear errors.
+func TestCheckKeywords(t *testing.T) {
+	requireModel(t)
+	ok, _ := ParseKeywords("cancel,speak to a manager/1e-35")
+	if err := CheckKeywords(ok, ""); err != nil {
+		t.Fatal(err)
+	}
+	bad, _ := ParseKeywords("cancel,frobnicatorz")
+	if err := CheckKeywords(bad, ""); !errors.Is(err, ErrBadKeyword) || !strings.Contains(err.Error(), "frobnicatorz") {
+		t.Fatalf("unknown word: %v", err)
+	}
+	if err := CheckKeywords(ok, "/nonexistent.dict"); !errors.Is(err, ErrNoModel) {
+		t.Fatalf("missing dictionary: %v", err)
 	}
 }

@@ -9,27 +9,26 @@ package spot
 #include <sphinxbase/logmath.h>
 
 // spot_init builds a decoder for the model in hmm and dictionary dict;
-// cmd_ln_init is variadic, which cgo cannot call. Logging goes nowhere.
-// Live CMN: the model's feat.params asks for batch CMN, which needs the
-// whole utterance. No voice activity detection: the VAD drops frames and
+// cmd_ln_init is variadic, which cgo cannot call. Logging goes nowhere:
+// sphinxbase's log is one global FILE, disabled here (no -logfn, which
+// would open a file per decoder and never close it).
+// No -cmn: the model's feat.params overrides it with batch CMN, which
+// needs the whole utterance, but PocketSphinx itself switches to live
+// CMN when it is given audio in blocks (feat_cmn), as here. The same
+// goes for the filterbank (-upperf, -nfilt): the model's values win,
+// which is why 8 kHz audio is resampled rather than fed at 8 kHz (see
+// BENCHMARKS.md). No voice activity detection: the VAD drops frames and
 // then the keyword search's frame numbers no longer tell time (offsets
 // 9.7 s late, TestOffsetsWithinStream); the spotter wants every frame.
 static ps_decoder_t *spot_init(const char *hmm, const char *dict) {
 	err_set_logfp(NULL);
 	cmd_ln_t *c = cmd_ln_init(NULL, ps_args(), TRUE,
-		"-hmm", hmm, "-dict", dict, "-logfn", "/dev/null",
-		"-samprate", "16000", "-cmn", "live", "-remove_silence", "no", NULL);
+		"-hmm", hmm, "-dict", dict,
+		"-samprate", "16000", "-remove_silence", "no", NULL);
 	if (c == NULL) return NULL;
 	ps_decoder_t *ps = ps_init(c);
 	cmd_ln_free_r(c);
 	return ps;
-}
-
-static int spot_has_word(ps_decoder_t *ps, const char *w) {
-	char *p = ps_lookup_word(ps, w);
-	if (p == NULL) return 0;
-	ckd_free(p);
-	return 1;
 }
 
 static double spot_exp(ps_decoder_t *ps, int32 p) {
@@ -43,6 +42,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -114,8 +114,10 @@ type Spotter struct {
 	prime   []int16              // first primeSamples, until primed
 	blk     []int16              // samples waiting for a full block
 	primed  bool
+	rate    int   // Config.SampleRate
 	fed     int64 // samples at modelRate given to the decoder
-	base    int64 // fed when the keyword search was (re)created
+	lost    int64 // input samples (at rate) skipped; see Skip
+	base    int64 // pos() when the keyword search was (re)created
 	// The keyword search of 0.8+5prealpha numbers frames from the
 	// decoder's creation, across utterances and searches: frames counts
 	// the frames of all ended utterances, frameBase is frames at base.
@@ -124,8 +126,12 @@ type Spotter struct {
 	hypLen            C.size_t // length of the hypothesis when last collected
 	pending           []Detection
 	dropped           int64
+	err               error // of Skip, returned by the next Write or Flush
 	closed            bool
 }
+
+// initMu serialises the creation of decoders; see New.
+var initMu sync.Mutex
 
 // ModelInstalled reports whether the default en-US model and dictionary
 // are installed.
@@ -136,8 +142,10 @@ func ModelInstalled() bool {
 }
 
 // New loads the model and returns a Spotter listening for cfg.Keywords.
-// It takes about 0.1 s of CPU and 30 MB (one model copy per Spotter); reuse
-// a Spotter for one leg's whole call. Call Close to free it.
+// It takes about 8 ms of CPU and 3 MB (see the package doc); the first
+// New of a keyword list in a process also reads the full dictionary
+// once (about 10 ms). Reuse a Spotter for one leg's whole call. Call
+// Close to free it. New may be called from several goroutines at once.
 func New(cfg Config) (*Spotter, error) {
 	if cfg.SampleRate == 0 {
 		cfg.SampleRate = 8000
@@ -160,14 +168,22 @@ func New(cfg Config) (*Spotter, error) {
 	if _, err := os.Stat(cfg.Dict); err != nil {
 		return nil, fmt.Errorf("%w: %s (install Debian package pocketsphinx-en-us)", ErrNoModel, cfg.Dict)
 	}
-	hmm, dict := C.CString(cfg.ModelDir), C.CString(cfg.Dict)
+	dictFile, lines, err := writeDict(cfg.Dict, cfg.Keywords)
+	if err != nil {
+		return nil, err
+	}
+	hmm, dict := C.CString(cfg.ModelDir), C.CString(dictFile)
 	defer C.free(unsafe.Pointer(hmm))
 	defer C.free(unsafe.Pointer(dict))
-	s := &Spotter{ps: C.spot_init(hmm, dict)}
+	// ps_init sets sphinxbase globals (the log, the debug level).
+	initMu.Lock()
+	s := &Spotter{ps: C.spot_init(hmm, dict), rate: cfg.SampleRate}
+	initMu.Unlock()
+	os.Remove(dictFile) // read by spot_init, never again
 	if s.ps == nil {
 		return nil, fmt.Errorf("%w: pocketsphinx could not load %s", ErrNoModel, cfg.ModelDir)
 	}
-	if err := s.setKeywords(cfg.Keywords); err != nil {
+	if err := s.setKeywords(cfg.Keywords, lines); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -188,34 +204,26 @@ func New(cfg Config) (*Spotter, error) {
 	return s, nil
 }
 
-// setKeywords checks every word against the dictionary and installs the
-// list as the keyword search (PocketSphinx reads it from a file). A
+// setKeywords installs the list as the keyword search (PocketSphinx
+// reads it from a file); lines are the dictionary lines of its words. A
 // one-word keyword is spotted in each of its dictionary pronunciations
 // ("refund" and "refund(2)", R IH F AH N D and R IY F AH N D), since the
 // keyword search itself uses only the first.
-func (s *Spotter) setKeywords(kws []Keyword) error {
+func (s *Spotter) setKeywords(kws []Keyword, lines map[string][]string) error {
 	var b strings.Builder
 	s.names = map[string]string{}
 	s.last = map[string]Detection{}
 	for _, k := range kws {
-		words := strings.Fields(k.Phrase)
-		for _, w := range words {
-			if !s.hasWord(w) {
-				return fmt.Errorf("%w: %q is not in the dictionary", ErrBadKeyword, w)
-			}
-		}
 		line := func(p string) {
 			s.names[p] = k.Phrase
 			b.WriteString(Keyword{Phrase: p, Threshold: k.Threshold}.String())
 			b.WriteByte('\n')
 		}
 		line(k.Phrase)
-		for i := 2; len(words) == 1 && i <= 9; i++ {
-			alt := fmt.Sprintf("%s(%d)", k.Phrase, i)
-			if !s.hasWord(alt) {
-				break
+		if words := strings.Fields(k.Phrase); len(words) == 1 {
+			for _, l := range lines[words[0]][1:] {
+				line(dictWord(l))
 			}
-			line(alt)
 		}
 	}
 	f, err := os.CreateTemp("", "callrec-kws-*.txt")
@@ -233,13 +241,6 @@ func (s *Spotter) setKeywords(kws []Keyword) error {
 	return s.newSearch()
 }
 
-// hasWord reports whether w is in the dictionary.
-func (s *Spotter) hasWord(w string) bool {
-	cw := C.CString(w)
-	defer C.free(unsafe.Pointer(cw))
-	return C.spot_has_word(s.ps, cw) != 0
-}
-
 // newSearch (re)creates the keyword search from kwsFile; offsets of its
 // detections count from base (at frame frameBase).
 func (s *Spotter) newSearch() error {
@@ -249,7 +250,7 @@ func (s *Spotter) newSearch() error {
 	if C.ps_set_kws(s.ps, name, file) < 0 || C.ps_set_search(s.ps, name) < 0 {
 		return fmt.Errorf("%w: pocketsphinx rejected the keyword list", ErrBadKeyword)
 	}
-	s.base, s.frameBase, s.seen, s.hypLen = s.fed, s.frames, 0, 0
+	s.base, s.frameBase, s.seen, s.hypLen = s.pos(), s.frames, 0, 0
 	return nil
 }
 
@@ -261,6 +262,9 @@ func (s *Spotter) newSearch() error {
 func (s *Spotter) Write(pcm []int16) error {
 	if s.closed {
 		return ErrClosed
+	}
+	if s.err != nil {
+		return s.err
 	}
 	for len(pcm) > 0 {
 		n := min(len(pcm), chunk)
@@ -342,7 +346,7 @@ func (s *Spotter) decodeBlock() error {
 	s.fed += int64(len(s.blk))
 	s.blk = s.blk[:0]
 	s.collect()
-	if s.fed-s.base >= int64(maxUtterance/time.Second)*modelRate || s.seen >= maxPerUtterance {
+	if s.pos()-s.base >= int64(maxUtterance/time.Second)*modelRate || s.seen >= maxPerUtterance {
 		return s.restart()
 	}
 	return nil
@@ -411,6 +415,12 @@ func (s *Spotter) collect() {
 	}
 }
 
+// pos is the stream position, in samples at modelRate, of the next
+// sample the decoder is given: what it was given plus what was skipped.
+func (s *Spotter) pos() int64 {
+	return s.fed + s.lost*modelRate/int64(s.rate)
+}
+
 // offset converts a frame of the current utterance to a stream offset.
 func (s *Spotter) offset(frame int64) time.Duration {
 	samples := s.base + (frame-s.frameBase)*frameSamples
@@ -435,6 +445,9 @@ func (s *Spotter) Dropped() int64 { return s.dropped }
 func (s *Spotter) Flush() error {
 	if s.closed {
 		return ErrClosed
+	}
+	if s.err != nil {
+		return s.err
 	}
 	if !s.primed {
 		if err := s.doPrime(); err != nil {

@@ -5,10 +5,13 @@
 //
 // Pages (hash routes, so every deep link is served by the one index):
 //
-//	#/recordings       search with filters (time, party, number, duration, status, label, event)
-//	#/recordings/{id}  player: two-channel waveform (caller top, callee bottom), DTMF and
-//	                   keyword markers, <audio> playing /api/recordings/{id}/audio, download
-//	#/calls            live calls with quality and record/stop/pause/resume buttons
+//	#/recordings       search with filters (time, party, number, duration, status, label,
+//	                   keyword, event)
+//	#/recordings/{id}  player: two-channel waveform (caller top, callee bottom), DTMF markers,
+//	                   keyword flags that seek when clicked, <audio> playing
+//	                   /api/recordings/{id}/audio, download
+//	#/calls            live calls with quality and record/stop/pause/resume buttons, and
+//	                   keywords as they are spotted (EventSource on GET /api/events)
 //	#/routes, #/users  the proxy's routes and users
 //	#/login            session login (POST /api/login), shown when the API answers 401
 //

@@ -1,10 +1,15 @@
 // calls.js: live calls (#/calls), refreshed every 2 s, with record, stop,
 // pause and resume buttons. Rows are updated in place, and rebuilt only
 // when a call's state changes, so focus and clicks survive refreshes.
+// Keywords spotted in the calls arrive as they are found, over
+// server-sent events (GET /api/events), newest first.
 
 import { get, post, del } from './api.js';
-import { h, fmtDuration, party, errorBox } from './dom.js';
-import { call } from './model.js';
+import { h, fmtDuration, fmtClock, fmtConfidence, party, errorBox } from './dom.js';
+import { call, detection } from './model.js';
+
+// maxDetections bounds the list of keywords shown.
+const maxDetections = 200;
 
 // The recording controls: method, path and what the result is called.
 const actions = {
@@ -24,11 +29,14 @@ export function render(main) {
   const out = h('div', { class: 'out', role: 'status' });
   const body = h('tbody');
   const info = h('p', { class: 'count' });
+  const kwState = h('p', { class: 'kw-state' }, 'Connecting…');
+  const kwList = h('ol', { class: 'detections', 'aria-live': 'polite', 'aria-relevant': 'additions', hidden: true });
   main.replaceChildren(h('h1', {}, 'Live calls'), info, out,
     h('table', { class: 'results' },
       h('caption', { class: 'sr-only' }, 'Calls in progress'),
       h('thead', {}, h('tr', {}, ['Caller', 'Callee', 'Duration', 'State', 'Quality', 'Recording'].map((c) => h('th', { scope: 'col' }, c)))),
-      body));
+      body),
+    h('section', { 'aria-labelledby': 'h-keywords' }, h('h2', { id: 'h-keywords' }, 'Keywords spotted'), kwState, kwList));
 
   const act = async (c, action) => {
     const [method, path, done] = actions[action];
@@ -96,5 +104,42 @@ export function render(main) {
   }
   refresh();
   const timer = setInterval(refresh, 2000);
-  return () => clearInterval(timer);
+  const es = listen(kwState, kwList);
+  return () => { clearInterval(timer); es.close(); };
+}
+
+// listen shows the keywords GET /api/events streams in list, newest
+// first. EventSource reconnects by itself after a network error; an
+// answer other than 200 (501: no spotting here, 401) ends it.
+function listen(state, list) {
+  const es = new EventSource('/api/events');
+  const waiting = 'Listening: keywords appear here as they are spoken.';
+  es.addEventListener('open', () => { if (!list.children.length) state.textContent = waiting; });
+  es.addEventListener('error', () => {
+    state.textContent = es.readyState === EventSource.CLOSED
+      ? 'Live keyword detections are not available on this server.'
+      : 'Connection lost, reconnecting…';
+  });
+  es.addEventListener('dropped', (m) => {
+    let n = 0;
+    try { n = JSON.parse(m.data).dropped; } catch { /* keep 0 */ }
+    state.textContent = `${n} detection${n === 1 ? ' was' : 's were'} missed (the page fell behind).`;
+  });
+  es.addEventListener('keyword', (m) => {
+    let d;
+    try { d = detection(JSON.parse(m.data)); } catch { return; }
+    const who = d.party === 'caller' ? party('', d.caller) || 'caller' : d.party === 'callee' ? party('', d.callee) || 'callee' : d.party;
+    const conf = fmtConfidence(d.confidence);
+    const li = h('li', { dataset: { callId: d.callId } },
+      h('time', { datetime: d.time ? d.time.toISOString() : '' }, d.time ? d.time.toLocaleTimeString() : ''),
+      h('span', { class: 'kw' }, d.keyword), ` said by ${who || 'a party'}`,
+      ` at ${fmtClock(d.atMs / 1000)} of the call ${party('', d.caller)} to ${party('', d.callee)}`,
+      conf ? ` (confidence ${conf})` : '', ' ',
+      h('a', { href: `#/recordings?call_id=${encodeURIComponent(d.callId)}` }, 'recording'));
+    list.prepend(li);
+    while (list.children.length > maxDetections) list.lastElementChild.remove();
+    list.hidden = false;
+    state.textContent = waiting;
+  });
+  return es;
 }

@@ -53,6 +53,12 @@ export function fmtTime(d) {
   return t.toLocaleString(undefined, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+// fmtConfidence shows a confidence in [0, 1] as a percentage ('' when
+// unknown).
+export function fmtConfidence(c) {
+  return typeof c === 'number' && c > 0 ? `${Math.round(c * 100)}%` : '';
+}
+
 export function fmtBytes(n) {
   if (!n) return '';
   const u = ['B', 'KB', 'MB', 'GB'];

@@ -91,6 +91,9 @@ export function recording(r) {
       durationMs: dur(e, 'duration') ?? 0,
       party: pick(e, 'party', 'Party') || '',
       value: pick(e, 'value', 'Value') ?? '',
+      // A keyword's: the engine's confidence (0..1) and what found it.
+      confidence: pick(e, 'confidence', 'Confidence'),
+      source: pick(e, 'source', 'Source') || '',
     })),
     files: (pick(r, 'files') || []).map((f, i) => ({
       index: pick(f, 'index') ?? i, party: pick(f, 'party') || '', part: pick(f, 'part') || 1,
@@ -104,6 +107,24 @@ export function recording(r) {
 export function page(p) {
   const items = pick(p, 'items', 'recordings', 'Recordings') || (Array.isArray(p) ? p : []);
   return { items: items.map(recording), next: pick(p, 'next_cursor', 'next', 'Next') || '' };
+}
+
+// detection normalises an event of GET /api/events (asr.Event): a
+// keyword spotted in a call in progress.
+export function detection(e) {
+  return {
+    callId: pick(e, 'call_id') || '',
+    recording: pick(e, 'recording') || '',
+    party: pick(e, 'leg', 'party') || '',
+    type: pick(e, 'type') || 'keyword',
+    keyword: pick(e, 'keyword', 'value') || '',
+    atMs: dur(e, 'start') ?? 0,
+    confidence: pick(e, 'confidence'),
+    source: pick(e, 'source') || '',
+    caller: pick(e, 'caller') || '',
+    callee: pick(e, 'callee') || '',
+    time: time(e, 'time'),
+  };
 }
 
 // call normalises a live call of GET /api/calls, quality included when

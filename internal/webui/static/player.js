@@ -2,7 +2,7 @@
 // two-channel waveform with markers, playback and download.
 
 import { get, del } from './api.js';
-import { h, fmtDuration, fmtTime, fmtBytes, fmtClock, party, errorBox } from './dom.js';
+import { h, fmtDuration, fmtTime, fmtBytes, fmtClock, fmtConfidence, party, errorBox } from './dom.js';
 import { recording } from './model.js';
 import { load, Waveform } from './waveform.js';
 
@@ -81,12 +81,36 @@ export async function render(main, id) {
     } catch (err) { msg.replaceChildren(errorBox(err, 'Delete failed')); }
   });
 
-  const markers = r.events.filter((e) => e.type !== '');
+  // Events in time order (a spotter's keywords come after the call's
+  // own events in the sidecar).
+  const markers = r.events.filter((e) => e.type !== '').sort((a, b) => a.atMs - b.atMs);
+  // evText names an event: "0:01.2 keyword refund (callee, 87%)".
+  const evText = (e) => {
+    const more = [e.party, e.type === 'keyword' ? fmtConfidence(e.confidence) : ''].filter(Boolean).join(', ');
+    return `${fmtClock(e.atMs / 1000)} ${e.type}${e.value ? ' ' + e.value : ''}${more ? ' (' + more + ')' : ''}`;
+  };
   const evList = markers.length
-    ? h('ol', { class: 'events' }, markers.map((e) => h('li', {},
-        h('button', { type: 'button', class: 'linkish', onclick: () => { seekTo(e.atMs / 1000); } },
-          `${fmtClock(e.atMs / 1000)} ${e.type}${e.value ? ' ' + e.value : ''}${e.party ? ' (' + e.party + ')' : ''}`))))
+    ? h('ol', { class: 'events' }, markers.map((e) => h('li', { class: e.type },
+        h('button', { type: 'button', class: 'linkish', title: e.source ? `found by ${e.source}` : null, onclick: () => { seekTo(e.atMs / 1000); } }, evText(e)))))
     : h('p', {}, 'No events.');
+  // Keywords are also flags over the waveform, at their offset in the
+  // row of their party: a click (or Enter) seeks there.
+  const keywords = markers.filter((e) => e.type === 'keyword');
+  const flags = keywords.map((e) => h('button', {
+    type: 'button', class: `marker keyword ${e.party}`, hidden: true, dataset: { at: e.atMs / 1000 },
+    'aria-label': `Keyword ${e.value}${e.party ? ' by the ' + e.party : ''} at ${fmtClock(e.atMs / 1000)}${fmtConfidence(e.confidence) ? ', confidence ' + fmtConfidence(e.confidence) : ''}: play from here`,
+    title: evText(e), onclick: () => { seekTo(e.atMs / 1000); },
+  }, e.value));
+  const placeFlags = () => {
+    const d = wave.duration;
+    for (const [i, f] of flags.entries()) {
+      const at = keywords[i].atMs / 1000;
+      f.hidden = !(d > 0 && at <= d);
+      if (d > 0) f.style.left = `${(100 * at) / d}%`;
+    }
+  };
+  audio.addEventListener('loadedmetadata', placeFlags);
+  const waveBox = h('div', { class: 'wave-box' }, canvas, flags.length ? h('div', { class: 'markers', role: 'group', 'aria-label': 'Keywords' }, flags) : null);
 
   const legRow = (name, l) => h('tr', {}, h('th', { scope: 'row' }, name),
     ...(l ? [l.packets, l.lost, l.jitterMs !== undefined ? Number(l.jitterMs).toFixed(1) : '', l.mos ? Number(l.mos).toFixed(2) : ''] : ['', '', '', '']).map((x) => h('td', { class: 'num' }, x ?? '')));
@@ -97,7 +121,7 @@ export async function render(main, id) {
     h('h1', {}, `${party(r.callerName, r.caller)} → ${party(r.calleeName, r.callee)}`),
     h('section', { class: 'player', 'aria-label': 'Player' },
       h('div', { class: 'legend' }, h('span', { class: 'caller' }, callerLabel), h('span', { class: 'callee' }, calleeLabel)),
-      canvas, waveState,
+      waveBox, waveState,
       h('div', { class: 'controls' }, back, playBtn, fwd, seek, clock, rate, fileSel, download, delBtn),
       h('p', { class: 'hint' }, 'Keys: Space or k play/pause, ← → or j l seek 5 s, Home start, End end.'),
       audio, msg),
@@ -152,7 +176,7 @@ export async function render(main, id) {
       audio.src = f.audio;
       download.href = saveURL(f.audio);
       canvas.dataset.ready = '';
-      try { wave.set(await drawFile(Number(fileSel.value)), markers); } catch (err) { waveState.replaceChildren(errorBox(err, 'Waveform unavailable')); }
+      try { wave.set(await drawFile(Number(fileSel.value)), markers); placeFlags(); } catch (err) { waveState.replaceChildren(errorBox(err, 'Waveform unavailable')); }
       update();
     });
   }
@@ -160,6 +184,7 @@ export async function render(main, id) {
     try {
       const data = await drawFile(0);
       wave.set(data, markers);
+      placeFlags();
       canvas.dataset.ready = wave.nonBlank() ? 'drawn' : 'silent';
       waveState.textContent = `${data.peaks.length === 1 ? 'One channel (mixed)' : 'Two channels'}, ${fmtClock(wave.duration)}${wave.nonBlank() ? '' : ', silent'}.`;
     } catch (err) {

@@ -21,6 +21,8 @@ function toQuery(v) {
   add('status', v.status);
   add('label', v.label);
   add('event', v.event);
+  add('keyword', v.keyword);
+  add('call_id', v.call_id);
   add('limit', v.limit || '50');
   return q;
 }
@@ -37,6 +39,8 @@ export function render(main, params) {
     field('Max. duration (s)', inp('max', 'number', { min: 0, step: 1 })),
     field('Status', h('select', { name: 'status' }, statuses.map((s) => h('option', { value: s, selected: v.status === s }, s || 'any')))),
     field('Label', inp('label', 'search', { placeholder: 'name or name=value' })),
+    v.call_id ? field('Call-ID', inp('call_id', 'search', { autocomplete: 'off' })) : null,
+    field('Keyword', inp('keyword', 'search', { placeholder: 'spoken, e.g. refund', autocomplete: 'off' })),
     field('Event', inp('event', 'search', { placeholder: 'dtmf, keyword=refund' })),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary' }, 'Search'),
@@ -84,7 +88,9 @@ export function render(main, params) {
 
 function row(r) {
   const labels = Object.entries(r.labels).map(([k, v]) => h('span', { class: 'tag' }, v ? `${k}=${v}` : k));
-  const ev = r.events.length ? `${r.events.length} (${[...new Set(r.events.map((e) => e.type))].join(', ')})` : '';
+  const kws = [...new Set(r.events.filter((e) => e.type === 'keyword').map((e) => e.value))];
+  const ev = r.events.length ? [`${r.events.length} (${[...new Set(r.events.map((e) => e.type))].join(', ')})`,
+    kws.map((k) => h('span', { class: 'tag kw' }, k))] : '';
   const link = h('a', { href: `#/recordings/${encodeURIComponent(r.id)}`, class: 'open', 'aria-label': `Open recording ${r.id} from ${party(r.callerName, r.caller)}` }, 'Open');
   return h('tr', { dataset: { id: r.id } },
     h('td', {}, h('time', { datetime: r.started ? r.started.toISOString() : '' }, fmtTime(r.started))),

@@ -252,7 +252,8 @@ export class Waveform {
         g.fillStyle = col;
         const top = e.party === 'callee' && rows === 2 ? rh : 0, bottom = e.party === 'caller' && rows === 2 ? rh : hgt;
         g.fillRect(x, top, Math.max(1, dpr), bottom - top);
-        const text = e.type === 'dtmf' ? e.value : e.type === 'keyword' ? e.value : e.type;
+        // A keyword's name is on its flag over the canvas (player.js).
+        const text = e.type === 'dtmf' ? e.value : e.type === 'keyword' ? '' : e.type;
         if (text) {
           let line = 0;
           while ((lastEnd[top + ':' + line] ?? -1) > x && line < 5) line++;
