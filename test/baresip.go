@@ -100,7 +100,7 @@ func StartBaresip(ctx context.Context, t testing.TB, c BaresipConfig) *Baresip {
 		port = FreeUDPPort(t, c.IP)
 	}
 	sipAddr := net.JoinHostPort(c.IP, strconv.Itoa(port))
-	ctrlAddr := net.JoinHostPort(c.IP, strconv.Itoa(freeTCPPort(t, c.IP)))
+	ctrlAddr := net.JoinHostPort(c.IP, strconv.Itoa(FreeTCPPort(t, c.IP)))
 	rtp := FreeUDPRange(t, "127.0.0.1", 16) // baresip retries other ports of the range on a clash
 	cfg := fmt.Sprintf(baresipConfig, sipAddr, c.Source, rtp, rtp+15, ctrlAddr)
 	if c.CertFile != "" {
@@ -147,17 +147,6 @@ func tcpFree(ip string, port int) bool {
 	}
 	l.Close()
 	return true
-}
-
-// freeTCPPort returns a TCP port on ip that was free a moment ago.
-func freeTCPPort(t testing.TB, ip string) int {
-	t.Helper()
-	l, err := net.Listen("tcp4", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // read collects the netstrings ctrl_tcp sends (responses and events).
