@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/callrec/callrec/internal/nettest"
 )
 
 // BaresipConfig describes one headless baresip user agent (Debian
@@ -96,7 +98,7 @@ func StartBaresip(ctx context.Context, t testing.TB, c BaresipConfig) *Baresip {
 	bin := RequireBinary(t, "baresip", "baresip-core")
 	dir := t.TempDir()
 	port := FreeUDPPort(t, c.IP)
-	for i := 0; c.CertFile != "" && i < 20 && !tcpFree(c.IP, port+1); i++ {
+	for i := 0; c.CertFile != "" && i < 20 && !nettest.TCPFree(c.IP, port+1); i++ {
 		port = FreeUDPPort(t, c.IP)
 	}
 	sipAddr := net.JoinHostPort(c.IP, strconv.Itoa(port))
@@ -137,16 +139,6 @@ func StartBaresip(ctx context.Context, t testing.TB, c BaresipConfig) *Baresip {
 	t.Cleanup(func() { b.conn.Close() })
 	go b.read()
 	return b
-}
-
-// tcpFree reports whether TCP port on ip could be bound a moment ago.
-func tcpFree(ip string, port int) bool {
-	l, err := net.Listen("tcp4", net.JoinHostPort(ip, strconv.Itoa(port)))
-	if err != nil {
-		return false
-	}
-	l.Close()
-	return true
 }
 
 // read collects the netstrings ctrl_tcp sends (responses and events).

@@ -16,6 +16,7 @@ import (
 	"github.com/callrec/callrec/internal/app"
 	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/config"
+	"github.com/callrec/callrec/internal/nettest"
 	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/ship"
 	"github.com/callrec/callrec/internal/store"
@@ -45,7 +46,7 @@ func collectorKilledMidCall(t *testing.T, database string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 
-	ca := NewTestCA(t)
+	ca := nettest.NewCA(t)
 	cert, key := ca.Issue(t, "collector", "127.0.0.1")
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte("e2e-collector-token\n"), 0o600); err != nil {

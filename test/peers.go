@@ -45,29 +45,8 @@ func FreeUDPPort(t testing.TB, ip string) int { t.Helper(); return nettest.FreeU
 func FreeTCPPort(t testing.TB, ip string) int { t.Helper(); return nettest.FreeTCPPort(t, ip) }
 
 // FreeUDPPortPair returns an even UDP port p on ip such that p and p+2 were
-// both free (sipp binds its audio socket on -mp and video on -mp+2).
-func FreeUDPPortPair(t testing.TB, ip string) int {
-	t.Helper()
-	for range 50 {
-		p := FreeUDPPort(t, ip) &^ 1
-		if p < 1024 || p+2 > 65535 {
-			continue
-		}
-		a, err := net.ListenPacket("udp4", net.JoinHostPort(ip, fmt.Sprint(p)))
-		if err != nil {
-			continue
-		}
-		b, err := net.ListenPacket("udp4", net.JoinHostPort(ip, fmt.Sprint(p+2)))
-		a.Close()
-		if err != nil {
-			continue
-		}
-		b.Close()
-		return p
-	}
-	t.Fatalf("interop: no free even udp port pair on %s", ip)
-	return 0
-}
+// both free (see nettest.FreeUDPPortPair).
+func FreeUDPPortPair(t testing.TB, ip string) int { t.Helper(); return nettest.FreeUDPPortPair(t, ip) }
 
 // FreeUDPRange returns the first (even) port of n consecutive UDP ports
 // on ip that were all free a moment ago (see nettest.FreeUDPRange).

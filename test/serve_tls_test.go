@@ -20,6 +20,7 @@ import (
 
 	"github.com/callrec/callrec/internal/config"
 	"github.com/callrec/callrec/internal/media"
+	"github.com/callrec/callrec/internal/nettest"
 	"github.com/callrec/callrec/internal/record"
 )
 
@@ -90,7 +91,7 @@ func TestServeTLSCall(t *testing.T) {
 	defer func() { <-realtime }()
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
-	ca := NewTestCA(t)
+	ca := nettest.NewCA(t)
 	cert, key := ca.Issue(t, "serve", "127.0.0.1")
 	tlsAddr := fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t, "127.0.0.1")) // free for TCP too
 	r := startServe(t, func(c *config.Config) {
@@ -203,7 +204,7 @@ func TestServeTLSCall(t *testing.T) {
 // TLS listener without a key is refused at start with a clear error.
 func TestServeBinaryTLSFlags(t *testing.T) {
 	bin := BuildCallrec(t)
-	ca := NewTestCA(t)
+	ca := nettest.NewCA(t)
 	cert, key := ca.Issue(t, "serve", "127.0.0.1")
 	tlsAddr := fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t, "127.0.0.1"))
 	min := FreeUDPRange(t, "127.0.0.1", 8)
@@ -248,7 +249,7 @@ func TestServeBaresipTLSCallee(t *testing.T) {
 	defer func() { <-realtime }()
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	t.Cleanup(cancel) // the proxy outlives the UAs' un-REGISTERs
-	ca := NewTestCA(t)
+	ca := nettest.NewCA(t)
 	cert, key := ca.Issue(t, "serve", "127.0.0.1")
 	tlsAddr := fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t, "127.0.0.1"))
 	r := startServe(t, func(c *config.Config) {

@@ -1,16 +1,9 @@
 package app
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"log/slog"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -19,6 +12,7 @@ import (
 
 	"github.com/callrec/callrec/internal/collect"
 	"github.com/callrec/callrec/internal/config"
+	"github.com/callrec/callrec/internal/nettest"
 	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/ship"
 )
@@ -27,20 +21,12 @@ import (
 // section with kind collector delivers a finished recording to a
 // collector over TLS, verified against storage.collector.tls_ca.
 func TestStartShippingToCollector(t *testing.T) {
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "collector"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	ca := nettest.NewCA(t)
+	caFile := ca.CAFile()
 
 	store := t.TempDir()
 	srv, err := collect.NewServer(collect.ServerConfig{Token: "tok", Target: ship.DirTarget{Dir: store},
-		TLS: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}})
+		TLS: &tls.Config{Certificates: []tls.Certificate{ca.Leaf(t, "127.0.0.1")}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 // Package nettest holds test helpers for callrec's network tests: free
-// UDP and TCP ports on loopback. Like net/http/httptest it exists for tests only
-// and is imported by no production code.
+// UDP and TCP ports on loopback, and a certificate authority made at test
+// time for the TLS tests (CA). Like net/http/httptest it exists for tests
+// only and is imported by no production code.
 //
 // A port picked here is released before the caller binds it, so another
 // process can take it in between. Ports are therefore picked at random
@@ -55,7 +56,8 @@ func udpFree(ip string, port int) bool {
 	return true
 }
 
-func tcpFree(ip string, port int) bool {
+// TCPFree reports whether TCP port on ip could be bound a moment ago.
+func TCPFree(ip string, port int) bool {
 	l, err := net.Listen("tcp4", net.JoinHostPort(ip, strconv.Itoa(port)))
 	if err != nil {
 		return false
@@ -69,7 +71,7 @@ func tcpFree(ip string, port int) bool {
 func FreeUDPPort(t testing.TB, ip string) int {
 	t.Helper()
 	for range 200 {
-		if p := candidate(1); udpFree(ip, p) && tcpFree(ip, p) {
+		if p := candidate(1); udpFree(ip, p) && TCPFree(ip, p) {
 			return p
 		}
 	}
@@ -83,11 +85,25 @@ func FreeUDPPort(t testing.TB, ip string) int {
 func FreeTCPPort(t testing.TB, ip string) int {
 	t.Helper()
 	for range 200 {
-		if p := candidate(1); tcpFree(ip, p) {
+		if p := candidate(1); TCPFree(ip, p) {
 			return p
 		}
 	}
 	t.Fatalf("nettest: no free tcp port on %s", ip)
+	return 0
+}
+
+// FreeUDPPortPair returns an even UDP port p on ip such that p and p+2 were
+// both free a moment ago (sipp binds its audio socket on -mp and video on
+// -mp+2).
+func FreeUDPPortPair(t testing.TB, ip string) int {
+	t.Helper()
+	for range 200 {
+		if p := candidate(3) &^ 1; udpFree(ip, p) && udpFree(ip, p+2) {
+			return p
+		}
+	}
+	t.Fatalf("nettest: no free even udp port pair on %s", ip)
 	return 0
 }
 

@@ -2,16 +2,10 @@ package proxy
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/textproto"
 	"os"
@@ -21,56 +15,9 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/callrec/callrec/internal/nettest"
 )
-
-// testCA is a certificate authority made at test time (no keys are
-// checked in).
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pool *x509.CertPool
-}
-
-func newTestCA(t testing.TB, name string) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testCA{cert: cert, key: key, pool: pool}
-}
-
-// leaf issues a server certificate for 127.0.0.1.
-func (ca *testCA) leaf(t testing.TB) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
 
 // streamPeer is a raw SIP endpoint on one TLS connection.
 type streamPeer struct {
@@ -158,13 +105,13 @@ func headerValues(m sip.Message, name string) []string {
 // follows the route set, and the callee's BYE reaches the caller over
 // its TLS connection (no listener on the caller's side).
 func TestTLSCallerToUDPCallee(t *testing.T) {
-	ca := newTestCA(t, "callrec test CA")
+	ca := nettest.NewCA(t)
 	uas := newPeer(t)
 	r, _ := NewStaticRouter([]StaticRule{{Destination: "sip:" + uas.addr()}})
 	s := startServer(t, Config{Router: r, TLS: "127.0.0.1:0",
-		TLSConfig: &tls.Config{Certificates: []tls.Certificate{ca.leaf(t)}}})
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{ca.Leaf(t, "127.0.0.1")}}})
 	px := s.Addr("tls")
-	conn, err := tls.Dial("tcp", px, &tls.Config{RootCAs: ca.pool, ServerName: "127.0.0.1"})
+	conn, err := tls.Dial("tcp", px, &tls.Config{RootCAs: ca.Pool, ServerName: "127.0.0.1"})
 	if err != nil {
 		t.Fatalf("TLS handshake with the proxy: %v", err)
 	}
@@ -226,23 +173,23 @@ func TestTLSCallerToUDPCallee(t *testing.T) {
 // whose certificate another CA signed is not called (503), and without a
 // TLS listener the proxy refuses to downgrade a sips: target (503).
 func TestTLSCallee(t *testing.T) {
-	ca := newTestCA(t, "callrec test CA")
-	listen := func(ca *testCA) net.Listener {
-		l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{ca.leaf(t)}})
+	ca := nettest.NewCA(t)
+	listen := func(ca *nettest.CA) net.Listener {
+		l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{ca.Leaf(t, "127.0.0.1")}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { l.Close() })
 		return l
 	}
-	good, bad := listen(ca), listen(newTestCA(t, "someone else"))
+	good, bad := listen(ca), listen(nettest.NewCA(t))
 	r, _ := NewStaticRouter([]StaticRule{
 		{Prefix: "good", Destination: "sip:" + good.Addr().String() + ";transport=tls"},
 		{Prefix: "bad", Destination: "sip:" + bad.Addr().String() + ";transport=tls"},
 	})
 	s := startServer(t, Config{Router: r, TLS: "127.0.0.1:0",
-		TLSConfig:       &tls.Config{Certificates: []tls.Certificate{ca.leaf(t)}},
-		ClientTLSConfig: &tls.Config{RootCAs: ca.pool}})
+		TLSConfig:       &tls.Config{Certificates: []tls.Certificate{ca.Leaf(t, "127.0.0.1")}},
+		ClientTLSConfig: &tls.Config{RootCAs: ca.Pool}})
 	uac := newPeer(t)
 	px := s.Addr("udp")
 
@@ -283,7 +230,7 @@ func TestTLSCallee(t *testing.T) {
 
 	// No TLS listener: a sips: target is not downgraded.
 	r2, _ := NewStaticRouter([]StaticRule{{Destination: "sips:" + good.Addr().String()}})
-	s2 := startServer(t, Config{Router: r2, ClientTLSConfig: &tls.Config{RootCAs: ca.pool}})
+	s2 := startServer(t, Config{Router: r2, ClientTLSConfig: &tls.Config{RootCAs: ca.Pool}})
 	uac.send(s2.Addr("udp"), inviteFrom(uac, "sip:good@"+s2.Addr("udp"), "tlsout3", "Max-Forwards: 70\r\n"))
 	uac.expect("SIP/2.0 503")
 }
@@ -297,17 +244,17 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 	saved := handshakeTimeout
 	t.Cleanup(func() { handshakeTimeout = saved })
 	handshakeTimeout = 200 * time.Millisecond
-	ca := newTestCA(t, "callrec test CA")
+	ca := nettest.NewCA(t)
 	r, _ := NewStaticRouter([]StaticRule{{Destination: "sip:127.0.0.1:9"}})
 	s := startServer(t, Config{Router: r, TLS: "127.0.0.1:0",
-		TLSConfig: &tls.Config{Certificates: []tls.Certificate{ca.leaf(t)}}})
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{ca.Leaf(t, "127.0.0.1")}}})
 	silent, err := net.Dial("tcp", s.Addr("tls"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer silent.Close()
 	// Another client is served while the silent one waits.
-	conn, err := tls.Dial("tcp", s.Addr("tls"), &tls.Config{RootCAs: ca.pool, ServerName: "127.0.0.1"})
+	conn, err := tls.Dial("tcp", s.Addr("tls"), &tls.Config{RootCAs: ca.Pool, ServerName: "127.0.0.1"})
 	if err != nil {
 		t.Fatalf("handshake while another client is silent: %v", err)
 	}

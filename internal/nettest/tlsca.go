@@ -1,9 +1,10 @@
-package test
+package nettest
 
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -15,17 +16,17 @@ import (
 	"time"
 )
 
-// TestCA is a certificate authority made at test time, so that no keys
-// are checked in. Its certificates are valid for an hour.
-type TestCA struct {
+// CA is a certificate authority made at test time, so that no keys are
+// checked in. Its certificates are valid for an hour.
+type CA struct {
 	Cert *x509.Certificate
 	Pool *x509.CertPool // holds Cert: the roots a client trusts
 	key  *ecdsa.PrivateKey
 	dir  string
 }
 
-// NewTestCA makes a CA and writes its certificate to CAFile().
-func NewTestCA(t testing.TB) *TestCA {
+// NewCA makes a CA and writes its certificate to CAFile().
+func NewCA(t testing.TB) *CA {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -40,7 +41,7 @@ func NewTestCA(t testing.TB) *TestCA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca := &TestCA{key: key, dir: t.TempDir(), Pool: x509.NewCertPool()}
+	ca := &CA{key: key, dir: t.TempDir(), Pool: x509.NewCertPool()}
 	ca.Cert, _ = x509.ParseCertificate(der)
 	ca.Pool.AddCert(ca.Cert)
 	writePEM(t, ca.CAFile(), "CERTIFICATE", der)
@@ -48,11 +49,34 @@ func NewTestCA(t testing.TB) *TestCA {
 }
 
 // CAFile is the path of the CA's certificate (PEM).
-func (ca *TestCA) CAFile() string { return filepath.Join(ca.dir, "ca.pem") }
+func (ca *CA) CAFile() string { return filepath.Join(ca.dir, "ca.pem") }
+
+// Leaf returns a server certificate for ip signed by the CA, with its
+// key, for a tls.Config in the test's process.
+func (ca *CA) Leaf(t testing.TB, ip string) tls.Certificate {
+	t.Helper()
+	der, key := ca.leaf(t, ip)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
 
 // Issue writes a server certificate for ip signed by the CA, and its key,
-// as PEM files named name.pem and name-key.pem, and returns their paths.
-func (ca *TestCA) Issue(t testing.TB, name, ip string) (certFile, keyFile string) {
+// as PEM files named name.pem and name-key.pem, and returns their paths:
+// for a server in another process or configured by file.
+func (ca *CA) Issue(t testing.TB, name, ip string) (certFile, keyFile string) {
+	t.Helper()
+	der, key := ca.leaf(t, ip)
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(ca.dir, name+".pem"), filepath.Join(ca.dir, name+"-key.pem")
+	writePEM(t, certFile, "CERTIFICATE", der)
+	writePEM(t, keyFile, "PRIVATE KEY", kder)
+	return certFile, keyFile
+}
+
+// leaf makes a server certificate for ip signed by the CA.
+func (ca *CA) leaf(t testing.TB, ip string) ([]byte, *ecdsa.PrivateKey) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -68,14 +92,7 @@ func (ca *TestCA) Issue(t testing.TB, name, ip string) (certFile, keyFile string
 	if err != nil {
 		t.Fatal(err)
 	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(ca.dir, name+".pem"), filepath.Join(ca.dir, name+"-key.pem")
-	writePEM(t, certFile, "CERTIFICATE", der)
-	writePEM(t, keyFile, "PRIVATE KEY", kder)
-	return certFile, keyFile
+	return der, key
 }
 
 func writePEM(t testing.TB, path, typ string, der []byte) {
@@ -87,7 +104,7 @@ func writePEM(t testing.TB, path, typ string, der []byte) {
 
 // IssueCombined is Issue with the certificate and the key in one PEM
 // file (as baresip's sip_certificate wants); it returns its path.
-func (ca *TestCA) IssueCombined(t testing.TB, name, ip string) string {
+func (ca *CA) IssueCombined(t testing.TB, name, ip string) string {
 	t.Helper()
 	certFile, keyFile := ca.Issue(t, name, ip)
 	c, err := os.ReadFile(certFile)
