@@ -111,9 +111,6 @@ from its database (changes apply within 5 s).`)
 	descr := a.fs.String("description", "", "free text")
 	words, err := a.parse(args)
 	if err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
 		return err
 	}
 	if len(words) == 0 {
@@ -172,9 +169,6 @@ challenges REGISTER and calls once a user exists; changes apply within 5 s.`)
 	display := a.fs.String("display", "", "display name")
 	words, err := a.parse(args)
 	if err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
 		return err
 	}
 	if len(words) == 0 {
@@ -311,9 +305,6 @@ when serve.auth is on (or auto, with users). Changes apply within 5 s.`)
 	disabled := a.fs.Bool("disabled", false, "add the trunk disabled (its addresses must authenticate)")
 	words, err := a.parse(args)
 	if err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
 		return err
 	}
 	if len(words) == 0 {

@@ -62,9 +62,6 @@ recording; the media stays anchored until the call ends.`)
 	request := recordFlags(a.fs, "")
 	words, err := a.parse(args)
 	if err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
 		return err
 	}
 	cl, err := a.client()

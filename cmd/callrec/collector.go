@@ -47,9 +47,6 @@ flags:
 	metrics := fs.String("metrics", "", "address for a Prometheus /metrics listener, e.g. 127.0.0.1:9121")
 	logLevel := fs.String("log-level", "", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
 		return err
 	}
 	cfg, err := config.Load(*cfgPath)

@@ -60,9 +60,6 @@ flags:
 	httpListen := fs.String("http-listen", "127.0.0.1:8080", "address of the web UI and API (a free port when this one is taken)")
 	logLevel := fs.String("log-level", "warn", "callrec serve's log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
 		return err
 	}
 	if fs.NArg() > 0 || *calls < 0 || *talk < time.Second {

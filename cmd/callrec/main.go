@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -45,9 +46,6 @@ func main() {
 		fs := flag.NewFlagSet("version", flag.ContinueOnError)
 		fs.Usage = func() { fmt.Fprintf(fs.Output(), "usage: callrec version\n\nPrints callrec's version.\n") }
 		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp {
-				return nil
-			}
 			return err
 		}
 		fmt.Println("callrec", version)
@@ -68,7 +66,9 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := sc.run(ctx, os.Args[2:]); err != nil {
+	// flag.ErrHelp: --help was asked for and the flag set printed the
+	// usage; every subcommand returns it for the dispatcher to end well.
+	if err := sc.run(ctx, os.Args[2:]); err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "callrec:", err)
 		os.Exit(1)
 	}

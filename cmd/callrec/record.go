@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"text/tabwriter"
 
@@ -26,9 +25,6 @@ token.`)
 	request := recordFlags(a.fs, "start: ")
 	words, err := a.parse(args)
 	if err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
 		return err
 	}
 	if len(words) != 2 {

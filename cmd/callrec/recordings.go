@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -54,9 +53,6 @@ a recording under legal hold or still recording).`)
 	cont := a.fs.Bool("continue", false, "get: resume a partial -o file from its size")
 	words, err := a.parse(args)
 	if err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
 		return err
 	}
 	cl, err := a.client()

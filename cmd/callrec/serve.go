@@ -71,9 +71,6 @@ flags:
 	pprof := fs.Bool("pprof", def.Serve.Pprof, "serve Go's profiler at /debug/pprof/ on --http-listen (trusted hosts only)")
 	insecureAPI := fs.Bool("api-insecure-dev", def.Serve.APIInsecureDev, "serve the HTTP API, recordings included, to anonymous clients as admin (development only)")
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
 		return err
 	}
 	cfg, err := config.Load(*cfgPath)

@@ -33,9 +33,6 @@ flags:
 	}
 	words, err := (&adminFlags{fs: fs}).parse(args)
 	if err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
 		return err
 	}
 	if len(words) != 2 || words[0] != "new" || words[1] == "" {
