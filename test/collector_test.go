@@ -19,7 +19,6 @@ import (
 	"github.com/callrec/callrec/internal/nettest"
 	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/ship"
-	"github.com/callrec/callrec/internal/store"
 	"github.com/callrec/callrec/internal/store/storetest"
 )
 
@@ -194,15 +193,7 @@ func collectorKilledMidCall(t *testing.T, database string) {
 	if database == "" {
 		database = "sqlite:" + filepath.Join(colDir, "catalogue.db")
 	}
-	st, err := store.Open(ctx, database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	cat, err := catalog.Open(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cat := OpenCatalog(t, ctx, database)
 	p, err := cat.Search(ctx, catalog.Query{CallID: callID})
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,6 @@ import (
 	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/record"
 	"github.com/callrec/callrec/internal/spot"
-	"github.com/callrec/callrec/internal/store"
 )
 
 // TestDemoOnce runs the built binary's `callrec demo --once --calls 2`:
@@ -87,11 +86,7 @@ func TestDemoOnce(t *testing.T) {
 		}
 	}
 
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "callrec.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, cat := OpenCatalog(t, ctx, "sqlite:"+filepath.Join(dir, "callrec.db"))
 	for _, user := range []string{"alice", "bob"} { // the phones unregistered as they closed
 		if bs, err := st.Lookup(ctx, user); err != nil || len(bs) != 0 {
 			t.Errorf("registrations of %s after the demo: %+v %v, want none", user, bs, err)
@@ -99,10 +94,6 @@ func TestDemoOnce(t *testing.T) {
 	}
 	if us, err := st.ListUsers(ctx, ""); err != nil || len(us) != 0 { // the web UI login is removed at exit
 		t.Errorf("users after the demo: %+v %v, want none", us, err)
-	}
-	cat, err := catalog.Open(ctx, st)
-	if err != nil {
-		t.Fatal(err)
 	}
 	page, err := cat.Search(ctx, catalog.Query{})
 	if err != nil {

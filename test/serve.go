@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/callrec/callrec/internal/app"
+	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/config"
+	"github.com/callrec/callrec/internal/store"
 )
 
 // StartServe runs `callrec serve` in-process with c until the test ends
@@ -31,4 +33,21 @@ func StartServe(t testing.TB, ctx context.Context, c config.Config) *app.Node {
 		n.Close(cctx)
 	})
 	return n
+}
+
+// OpenCatalog opens the database dsn (store.Open's form, "sqlite:PATH" or
+// a PostgreSQL URL) and its recordings catalogue, closed when the test
+// ends: for reading what a serve or collector wrote.
+func OpenCatalog(t testing.TB, ctx context.Context, dsn string) (*store.Store, *catalog.Catalog) {
+	t.Helper()
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cat, err := catalog.Open(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, cat
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/callrec/callrec/internal/catalog"
 	"github.com/callrec/callrec/internal/record"
-	"github.com/callrec/callrec/internal/store"
 )
 
 // TestServeKill9Catalogue kills a `callrec serve` process with SIGKILL in
@@ -81,15 +80,7 @@ func TestServeKill9Catalogue(t *testing.T) {
 	if err := p2.WaitOutput(ctx, "callrec ready"); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(data, "callrec.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	cat, err := catalog.Open(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cat := OpenCatalog(t, ctx, "sqlite:"+filepath.Join(data, "callrec.db"))
 	var rows []*catalog.Recording
 	for len(rows) != 1 || rows[0].Status != catalog.StatusInterrupted {
 		page, err := cat.Search(ctx, catalog.Query{CallID: callID})
