@@ -2,12 +2,10 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,22 +24,13 @@ func startServe(t *testing.T, nodes []config.MediaNode) *Node {
 // changed by mod, stopped when the test ends.
 func startServeWith(t *testing.T, mod func(*config.Config)) *Node {
 	t.Helper()
-	var n *Node
-	var err error
-	// A port picked free can be taken by a parallel test package before
-	// serve binds it (seen in CI): pick again rather than fail.
-	for try := 0; try < 5; try++ {
-		c := config.Default()
-		c.Serve.DataDir = t.TempDir()
-		c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", nettest.FreeUDPPort(t, "127.0.0.1"))
-		c.Serve.HTTPListen = "127.0.0.1:0"
-		c.Media.PortMin, c.Media.PortMax = freePorts(t, 64)
-		mod(&c)
-		n, err = StartServe(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if !errors.Is(err, syscall.EADDRINUSE) {
-			break
-		}
-	}
+	c := config.Default()
+	c.Serve.DataDir = t.TempDir()
+	c.Serve.SIPListen = fmt.Sprintf("127.0.0.1:%d", nettest.FreeUDPPort(t, "127.0.0.1"))
+	c.Serve.HTTPListen = "127.0.0.1:0"
+	c.Media.PortMin, c.Media.PortMax = freePorts(t, 64)
+	mod(&c)
+	n, err := StartServe(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
